@@ -1,0 +1,1 @@
+"""Repeatable performance workloads. Run them all with ``python -m benchmarks``."""

@@ -1,0 +1,1 @@
+"""Data and invariants of the module (DB constraints first), statuses and TRANSITIONS."""

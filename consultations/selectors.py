@@ -1,0 +1,1 @@
+"""Reads of the module: <entity>_list(*, municipality, ...), always scoped."""

@@ -1,0 +1,5 @@
+"""E-DEM: an e-democracy platform for many municipalities."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,1 @@
+"""Hardened OpenID Connect login (a drop-in for allauth's generic provider)."""

@@ -1,0 +1,31 @@
+"""``manage.py seed_demo``: the demo municipalities with content of every module."""
+
+from django.core.management.base import BaseCommand
+
+from edem.core.demo import (
+    DEMO_MUNICIPALITIES,
+    seed_municipality,
+    seed_platform_admin,
+    seed_staff,
+)
+from edem.participation.registry import registry
+
+
+class Command(BaseCommand):
+    help = "Create (or bring up to date) the demo municipalities and their content."
+
+    def handle(self, *args, **options):
+        from cms.demo import seed_cms
+
+        logins = seed_platform_admin()
+        for demo in DEMO_MUNICIPALITIES:
+            municipality = seed_municipality(demo)
+            logins.update(seed_staff(municipality))
+            seed_cms(municipality)
+            for manifest in registry.all():
+                if manifest.demo_seeder is not None:
+                    manifest.demo_seeder(municipality)
+            self.stdout.write(f"  {municipality.slug}: {municipality.name_uk}")
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Staff logins (password):"))
+        for username, password in logins.items():
+            self.stdout.write(f"  {username} / {password}")

@@ -1,0 +1,174 @@
+"""Forms of the module's pages: they collect input; the services judge it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import MAX_PHOTOS, Category
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def _category_choices(categories) -> list:
+    groups: dict[str, list] = {}
+    for category in categories:
+        group = category.parent.name if category.parent_id else ""
+        groups.setdefault(group, []).append((category.pk, category.name))
+    choices: list = [("", "—")]
+    for group, items in groups.items():
+        if group:
+            choices.append((group, items))
+        else:
+            choices.extend(items)
+    return choices
+
+
+class ReportForm(forms.Form):
+    """Category, description, the place (map or coordinates), address, photos and
+    the category's extra details."""
+
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int)
+    description = forms.CharField(
+        label=_("What is the problem?"),
+        help_text=_("Describe what is wrong and where exactly."),
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 5000}),
+    )
+    address = forms.CharField(
+        label=_("Address or landmark"), required=False, max_length=300,
+        help_text=_("E.g. Kyivska St 12, near the bus stop."),
+    )
+    lat = forms.CharField(
+        label=_("Latitude"), required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    lon = forms.CharField(
+        label=_("Longitude"), required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    photos = MultiplePhotoField(
+        label=_("Photos (optional)"), required=False,
+        help_text=_("Up to %(n)d photos. They are re-saved without location data.")
+        % {"n": MAX_PHOTOS},
+    )
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        categories = list(categories)
+        self.categories = categories
+        self.fields["category"].choices = _category_choices(categories)
+        self.extra_fields: list[tuple[Category, str]] = []
+        for category in categories:
+            for spec in category.fields or []:
+                name = f"extra_{category.pk}_{spec['code']}"
+                label = f"{category.field_label(spec)} ({category.name})"
+                choices = spec.get("choices") or []
+                if choices:
+                    field = forms.ChoiceField(
+                        label=label, required=False,
+                        choices=[("", "—")] + [(str(c), str(c)) for c in choices],
+                    )
+                else:
+                    field = forms.CharField(label=label, required=False, max_length=300)
+                field.category_id = category.pk
+                if spec.get("required"):
+                    field.help_text = _("Required for this category.")
+                self.fields[name] = field
+                self.extra_fields.append((category, name))
+
+    def extra_for(self, category_id: int) -> dict[str, str]:
+        prefix = f"extra_{category_id}_"
+        return {
+            name[len(prefix):]: value
+            for name, value in self.cleaned_data.items()
+            if name.startswith(prefix) and value
+        }
+
+    def extra_bound_fields(self):
+        return [self[name] for _category, name in self.extra_fields]
+
+
+class CallerReportForm(ReportForm):
+    caller_name = forms.CharField(label=_("Caller's name"), max_length=150)
+    caller_phone = forms.CharField(
+        label=_("Caller's phone"), max_length=30,
+        help_text=_("The caller gets SMS updates on this number."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+
+    field_order = ["caller_name", "caller_phone", "category", "description"]
+
+
+class AcceptForm(forms.Form):
+    executor = forms.ModelChoiceField(label=_("Executor"), queryset=None)
+    comment = forms.CharField(label=_("Comment (public)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, executors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["executor"].queryset = executors
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=_("Comment (public)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResolveForm(forms.Form):
+    answer = forms.CharField(label=_("Answer to the resident"),
+                             widget=forms.Textarea(attrs={"rows": 4}))
+    photos = MultiplePhotoField(label=_("Photo of the result (optional)"), required=False)
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for the refusal (public)"),
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ForwardForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Forward to"), queryset=None)
+    reason = forms.CharField(label=_("Reason (public)"),
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class DuplicateForm(forms.Form):
+    original = forms.IntegerField(label=_("Number of the original report"), min_value=1)
+
+
+class ReopenForm(forms.Form):
+    comment = forms.CharField(label=_("What is still wrong?"),
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConfirmForm(forms.Form):
+    comment = forms.CharField(label=_("Comment (optional)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RateForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Your rating of the work"), coerce=int, widget=forms.RadioSelect,
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+    )
+    comment = forms.CharField(label=_("Comment (optional)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))

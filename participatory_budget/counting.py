@@ -1,0 +1,643 @@
+"""Counting a participatory budget vote: greedy and the Method of Equal Shares.
+
+Every decision is taken in exact arithmetic (integers and ``Fraction``), never
+with floats, so two runs — or a recount by anyone with the published ballots —
+always agree.
+
+**Support** of a project, from the ballots:
+
+- approval (and knapsack) ballots: the number of ballots naming it;
+- cumulative and scoring ballots: the sum of the points given to it;
+- ordinal ballots: Borda points, ``max_length − position`` (the first choice
+  gets ``max_length``, the last allowed place 1), as in Kraków's ``score``.
+
+**Tie-break** (documented, used everywhere a choice between equals is made):
+the cheaper project first, then — for the Method of Equal Shares only — the
+one with more supporters, then the lower project id (ids that are whole
+numbers compare as numbers and come before other ids, which compare as text).
+
+**greedy**: projects in decreasing support (ties as above); each is taken
+while it fits the money still left, a project that does not fit is skipped
+and the next one is tried.
+
+**mes** (approval ballots): the Method of Equal Shares with cost utilities, as
+equalshares.net defines it. The budget is split equally among all voters; a
+project is bought when its supporters can pay its cost, each paying an equal
+share or, if they have less, everything they have left; among affordable
+projects the one whose supporters pay least per unit of cost is bought first.
+Completion "add1": while the outcome is not exhaustive (some project still
+fits the real budget) the per-voter budget is raised by one currency unit and
+the method rerun, keeping the new outcome only while it costs at most the real
+budget (and while raising can still change it: once one voter's share exceeds
+the cost of all approved projects together, it cannot). What money is left is then filled greedily by number of supporters.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import floor
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from edem.core.errors import DomainError
+
+from .pabulib import Election
+
+GREEDY = "greedy"
+MES = "mes"
+RULES = (GREEDY, MES)
+MES_BALLOTS = ("approval", "choose-1", "knapsack")
+
+
+class Reason:
+    """Why a project ended as it did; the results page words each one."""
+
+    TAKEN = "taken"
+    NO_ROOM = "no_room"
+    MES_BOUGHT = "mes_bought"
+    MES_UNAFFORDABLE = "mes_unaffordable"
+    COMPLETION_TAKEN = "completion_taken"
+    COMPLETION_NO_ROOM = "completion_no_room"
+
+
+def id_key(project_id: str) -> tuple[int, int, str]:
+    """Order of project ids in the tie-break: whole numbers numerically, then text."""
+    text = project_id.strip()
+    if text.isdigit():
+        return (0, int(text), "")
+    return (1, 0, text)
+
+
+@dataclass
+class Decision:
+    """What happened to one project and the figures that explain it."""
+
+    project_id: str
+    cost: Fraction
+    support: Fraction
+    selected: bool
+    reason: str
+    position: int  # order in which the rule considered (greedy) or bought (mes) it
+    money_left_before: Fraction | None = None  # greedy and completion: budget left then
+    payment: Fraction | None = None  # mes: the most one supporter paid for it
+    supporters_money: Fraction | None = None  # mes, not bought: money its supporters had
+
+
+@dataclass
+class Outcome:
+    """The result of a count: winners in the order chosen, their cost, every decision."""
+
+    rule: str
+    budget: Fraction
+    selected: list[str]
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    voter_budget: Fraction | None = None  # mes: each voter's share in the final run
+    voters: int = 0
+
+    @property
+    def total_cost(self) -> Fraction:
+        return sum((self.decisions[p].cost for p in self.selected), Fraction(0))
+
+    def as_json(self) -> dict:
+        """The machine-readable summary printed by ``pb_tally --json``."""
+        return {
+            "rule": self.rule,
+            "selected": sorted(self.selected),
+            "total_cost": plain_number(self.total_cost),
+            "budget": plain_number(self.budget),
+            "selection_order": list(self.selected),
+        }
+
+
+def plain_number(value: Fraction) -> int | str:
+    """An integer stays an integer; any other exact amount is written as ``a/b``."""
+    return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def support(election: Election) -> dict[str, Fraction]:
+    """Each project's support from the ballots, by the rule of the ballot type."""
+    totals: dict[str, Fraction] = dict.fromkeys(election.projects, Fraction(0))
+    counts: dict[str, int] = dict.fromkeys(election.projects, 0)
+    vote_type = election.vote_type
+    if vote_type == "ordinal":
+        top = election.max_length
+        for ballot in election.ballots:
+            for position, pid in enumerate(ballot.projects):
+                counts[pid] += top - position
+    elif vote_type in ("cumulative", "scoring"):
+        for ballot in election.ballots:
+            if ballot.points is None:
+                raise DomainError(_("A points ballot carries no points."))
+            for pid, points in zip(ballot.projects, ballot.points, strict=True):
+                totals[pid] += points
+    else:
+        for ballot in election.ballots:
+            for pid in ballot.projects:
+                counts[pid] += 1
+    return {pid: totals[pid] + counts[pid] for pid in election.projects}
+
+
+def greedy(election: Election, *, scores: dict[str, Fraction] | None = None) -> Outcome:
+    """Take projects in decreasing support while they fit the money left; skip the rest."""
+    scores = scores if scores is not None else support(election)
+    projects = election.projects
+    order = sorted(
+        projects, key=lambda p: (-scores[p], projects[p].cost, id_key(p))
+    )
+    left = election.budget
+    outcome = Outcome(rule=GREEDY, budget=election.budget, selected=[],
+                      voters=len(election.ballots))
+    for position, pid in enumerate(order, start=1):
+        cost = projects[pid].cost
+        fits = cost <= left
+        outcome.decisions[pid] = Decision(
+            project_id=pid, cost=cost, support=scores[pid], selected=fits,
+            reason=Reason.TAKEN if fits else Reason.NO_ROOM, position=position,
+            money_left_before=left,
+        )
+        if fits:
+            outcome.selected.append(pid)
+            left -= cost
+    return outcome
+
+
+class _EqualShares:
+    """The Method of Equal Shares on approval ballots, in exact arithmetic.
+
+    Voters' money takes few distinct values (everyone starts with the same
+    share; a purchase charges its supporters one equal payment or all they
+    have), so each distinct amount is kept once as an exact ``Fraction`` in a
+    table of money levels, and each voter holds only the index of their level.
+    Judging a project counts its supporters per level (an integer histogram
+    over indices) and then works with the few exact amounts, never with
+    floats.
+    """
+
+    def __init__(self, election: Election) -> None:
+        self.election = election
+        self.voters = len(election.ballots)
+        self.cost = {pid: p.cost for pid, p in election.projects.items()}
+        members: dict[str, list[int]] = {pid: [] for pid in election.projects}
+        for voter, ballot in enumerate(election.ballots):
+            for pid in ballot.projects:
+                members[pid].append(voter)
+        self.supporters = {
+            pid: np.asarray(voters, dtype=np.int64) for pid, voters in members.items()
+        }
+        self.approvals = {pid: len(voters) for pid, voters in members.items()}
+        self.candidates = [
+            pid for pid in election.projects if self.cost[pid] > 0 and self.approvals[pid] > 0
+        ]
+
+    def tie_key(self, pid: str):
+        return (self.cost[pid], -self.approvals[pid], id_key(pid))
+
+    def run(self, share: Fraction, *, explain: bool = False):
+        """One run with ``share`` money per voter; winners in order and, if asked, figures."""
+        cost, approvals, supporters = self.cost, self.approvals, self.supporters
+        # Money levels, kept sorted: ``ladder`` holds the distinct exact amounts
+        # in increasing order, ``rank_of`` maps a level's id to its place in it.
+        values: list[Fraction] = [Fraction(share)]
+        ladder: list[Fraction] = [values[0]]
+        ladder_ids: list[int] = [0]
+        index_of: dict[Fraction, int] = {values[0]: 0}
+        rank_of = np.zeros(1, dtype=np.int64)
+        level = np.zeros(self.voters, dtype=np.int64)
+
+        def price_of(pid: str) -> tuple[Fraction | None, Fraction]:
+            """The equal payment that buys ``pid`` now, or None and the money behind it."""
+            ranks = rank_of[level[supporters[pid]]]
+            counts = np.bincount(ranks)
+            price = cost[pid]
+            paid = Fraction(0)
+            payers = approvals[pid]
+            for rank in np.flatnonzero(counts).tolist():
+                value = ladder[rank]
+                if price - paid > value * payers:
+                    weight = int(counts[rank])
+                    paid += value * weight
+                    payers -= weight
+                else:
+                    return (price - paid) / payers, paid
+            return None, paid
+
+        # Effective vote count (cost / equal payment) only falls as money is
+        # spent, so last round's value bounds this round's: a lazy scan.
+        previous = {pid: Fraction(approvals[pid]) for pid in self.candidates}
+        winners: list[str] = []
+        payments: dict[str, Fraction] = {}
+        unaffordable: dict[str, Fraction] = {}
+        while previous:
+            best: list[str] = []
+            best_count = Fraction(0)
+            for pid in sorted(previous, key=previous.__getitem__, reverse=True):
+                if previous[pid] < best_count:
+                    break
+                payment, behind = price_of(pid)
+                if payment is None:
+                    unaffordable[pid] = behind
+                    del previous[pid]
+                    continue
+                count = cost[pid] / payment
+                previous[pid] = count
+                if count > best_count:
+                    best_count, best = count, [pid]
+                elif count == best_count:
+                    best.append(pid)
+            if not best:
+                break
+            winner = min(best, key=self.tie_key)
+            winners.append(winner)
+            del previous[winner]
+            payment = cost[winner] / best_count
+            payments[winner] = payment
+            members = supporters[winner]
+            held = level[members]
+            mapping = np.arange(len(values), dtype=np.int64)
+            grew = False
+            for old in np.flatnonzero(np.bincount(held)).tolist():
+                value = values[old]
+                new = value - payment if value > payment else Fraction(0)
+                if new not in index_of:
+                    index_of[new] = len(values)
+                    values.append(new)
+                    place = bisect_left(ladder, new)
+                    ladder.insert(place, new)
+                    ladder_ids.insert(place, index_of[new])
+                    grew = True
+                mapping[old] = index_of[new]
+            level[members] = mapping[held]
+            if grew:
+                rank_of = np.empty(len(values), dtype=np.int64)
+                rank_of[np.asarray(ladder_ids, dtype=np.int64)] = np.arange(len(values))
+        if not explain:
+            return winners, None
+        return winners, (payments, unaffordable, None)
+
+
+class _Undecided(Exception):
+    """Integer bounds could not prove a decision (a tie or a near-tie): count exactly."""
+
+
+SCALE = 10**8  # bounds are kept in units of 10⁻⁸ of the currency
+LIMIT = 2**62
+KEY = 2**64
+
+
+def _floor_div(a, b):
+    return a // b
+
+
+def _ceil_div(a, b):
+    return -((-a) // b)
+
+
+class _BoundedShares:
+    """The same method, proved with integer bounds instead of computed with fractions.
+
+    Every voter's money is enclosed in an interval of integers (units of
+    10⁻⁸), rounded outwards at every step, so each comparison the method makes
+    (is a project affordable, which project is cheapest per unit of cost for
+    its supporters) is decided by integers only when the intervals prove it.
+    When they cannot — an exact tie or a difference below 10⁻⁸ — the run is
+    abandoned (``_Undecided``) and done again with exact fractions. The
+    outcome is therefore always the exact outcome; the bounds only make the
+    common case fast.
+    """
+
+    def __init__(self, method: _EqualShares) -> None:
+        self.method = method
+        self.cost = {}
+        for pid, cost in method.cost.items():
+            scaled = cost * SCALE
+            if scaled.denominator != 1:
+                raise _Undecided
+            self.cost[pid] = int(scaled)
+        # Voters with the same ballot always hold the same money: one group each.
+        weights: dict[frozenset[str], int] = {}
+        for ballot in method.election.ballots:
+            if ballot.projects:
+                key = frozenset(ballot.projects)
+                weights[key] = weights.get(key, 0) + 1
+        members: dict[str, list[int]] = {pid: [] for pid in method.candidates}
+        for index, ballot in enumerate(weights):
+            for pid in ballot:
+                if pid in members:
+                    members[pid].append(index)
+        if len(weights) * 2 > method.voters:
+            # Few voters share a ballot: grouping would cost more than it saves.
+            weights = {(n, frozenset(b.projects)): 1
+                       for n, b in enumerate(method.election.ballots) if b.projects}
+            members = {pid: [] for pid in method.candidates}
+            for index, (_n, ballot) in enumerate(weights):
+                for pid in ballot:
+                    if pid in members:
+                        members[pid].append(index)
+        self.groups = len(weights)
+        self.weight = np.fromiter(weights.values(), dtype=np.int64, count=self.groups)
+        self.supporters = {
+            pid: np.asarray(groups, dtype=np.int64) for pid, groups in members.items()
+        }
+        self.weights = {
+            pid: None if self.groups == method.voters else self.weight[g]
+            for pid, g in self.supporters.items()
+        }
+
+    @staticmethod
+    def price(values: np.ndarray, weights: np.ndarray | None, cost: int) -> Fraction | None:
+        """The exact equal payment if supporter groups held exactly ``values``.
+
+        None when all their money together is less than the cost.
+        """
+        if weights is None:
+            values = np.sort(values)
+            before = np.cumsum(values)
+            if int(before[-1]) < cost:
+                return None
+            before -= values
+            payers = np.arange(len(values), 0, -1, dtype=np.int64)
+            k = int(np.argmax((cost - before) <= values * payers))
+            return Fraction(cost - int(before[k]), int(payers[k]))
+        order = np.argsort(values, kind="stable")
+        values, weights = values[order], weights[order]
+        money = values * weights
+        before = np.cumsum(money)
+        if int(before[-1]) < cost:
+            return None
+        before -= money
+        payers = np.cumsum(weights[::-1])[::-1]
+        # The first group (in increasing money) that can pay an equal share.
+        k = int(np.argmax((cost - before) <= values * payers))
+        return Fraction(cost - int(before[k]), int(payers[k]))
+
+    def run(self, share: Fraction):
+        """Winners for ``share`` per voter, with their payments as exact bounds (scaled)."""
+        method = self.method
+        lo_share = _floor_div(share.numerator * SCALE, share.denominator)
+        hi_share = _ceil_div(share.numerator * SCALE, share.denominator)
+        if hi_share * max(method.voters, 1) * 4 > LIMIT:
+            raise _Undecided
+        low = np.full(self.groups, lo_share, dtype=np.int64)
+        high = np.full(self.groups, hi_share, dtype=np.int64)
+        cost, supporters, tie_key = self.cost, self.supporters, method.tie_key
+        # Candidates wait in a heap ordered by a lower bound of their price per
+        # unit of cost (payment / cost, in units of 2⁻⁶⁴); it only rises as
+        # supporters spend, so a candidate whose bound is above the best upper
+        # bound found this round is certainly dearer and need not be judged.
+        heap = [(_floor_div(KEY, method.approvals[pid]), pid) for pid in method.candidates]
+        heapq.heapify(heap)
+        current = {pid: key for key, pid in heap}
+        winners: list[str] = []
+        payments: dict[str, tuple[Fraction, Fraction]] = {}
+        unaffordable: dict[str, tuple[int, int]] = {}
+        while current:
+            judged: dict[str, tuple[Fraction, Fraction]] = {}
+            best: str | None = None
+            best_top = 0
+            while heap:
+                key, pid = heap[0]
+                if current.get(pid) != key:
+                    heapq.heappop(heap)  # a stale entry
+                    continue
+                if best is not None and key > best_top:
+                    break
+                heapq.heappop(heap)
+                members = supporters[pid]
+                most, least = high[members], low[members]
+                weights = self.weights[pid]
+                rich = self.price(most, weights, cost[pid])
+                if rich is None:
+                    unaffordable[pid] = (
+                        (int(least.sum()), int(most.sum())) if weights is None
+                        else (int(least @ weights), int(most @ weights))
+                    )
+                    del current[pid]
+                    continue
+                poor = self.price(least, weights, cost[pid]) if (
+                    (most - least).any()
+                ) else rich
+                if poor is None:
+                    raise _Undecided
+                rate = (rich / cost[pid], poor / cost[pid])
+                judged[pid] = rate
+                current[pid] = _floor_div(rate[0].numerator * KEY, rate[0].denominator)
+                if best is None or rate[1] < judged[best][1] or (
+                    rate[1] == judged[best][1] and tie_key(pid) < tie_key(best)
+                ):
+                    best = pid
+                    best_top = _ceil_div(rate[1].numerator * KEY, rate[1].denominator)
+            if best is None:
+                break
+            top = judged[best]
+            for pid, rate in judged.items():
+                if pid == best or rate[0] > top[1]:
+                    continue
+                exact_tie = rate[0] == rate[1] == top[0] == top[1]
+                if not (exact_tie and tie_key(best) < tie_key(pid)):
+                    raise _Undecided
+            for pid in judged:
+                if pid != best:
+                    heapq.heappush(heap, (current[pid], pid))
+            winners.append(best)
+            del current[best]
+            rich, poor = top[0] * cost[best], top[1] * cost[best]
+            payments[best] = (rich, poor)
+            members = supporters[best]
+            low[members] = np.maximum(low[members] - _ceil_div(poor.numerator, poor.denominator), 0)
+            high[members] = np.maximum(
+                high[members] - _floor_div(rich.numerator, rich.denominator), 0
+            )
+        return winners, payments, unaffordable
+
+
+def equal_shares(election: Election) -> Outcome:
+    """The Method of Equal Shares with add1 and greedy completion (see the module doc)."""
+    if election.vote_type not in MES_BALLOTS:
+        raise DomainError(
+            _("The Method of Equal Shares counts approval ballots only, not %(type)s.")
+            % {"type": election.vote_type}
+        )
+    budget = election.budget
+    projects = election.projects
+    method = _EqualShares(election)
+    voters = method.voters
+    outcome = Outcome(rule=MES, budget=budget, selected=[], voters=voters)
+    if voters == 0:
+        return _complete(election, outcome, method, budget)
+    try:
+        bounded: _BoundedShares | None = _BoundedShares(method)
+    except _Undecided:
+        bounded = None
+
+    def run(share: Fraction):
+        """Winners, payments and unaffordable projects' money, all in currency units."""
+        if bounded is not None:
+            try:
+                winners, paid, poor = bounded.run(share)
+            except _Undecided:
+                pass
+            else:
+                # Shown figures: the middle of bounds narrower than 10⁻⁸.
+                return winners, (
+                    {p: (lo + hi) / (2 * SCALE) for p, (lo, hi) in paid.items()},
+                    {p: Fraction(lo + hi, 2 * SCALE) for p, (lo, hi) in poor.items()},
+                )
+        winners, (paid, poor, _behind) = method.run(share, explain=True)
+        return winners, (paid, poor)
+
+    def spent(chosen: Iterable[str]) -> Fraction:
+        return sum((projects[p].cost for p in chosen), Fraction(0))
+
+    def exhaustive(chosen: list[str]) -> bool:
+        taken, used = set(chosen), spent(chosen)
+        return all(pid in taken or used + projects[pid].cost > budget for pid in projects)
+
+    share = budget / voters
+    winners, figures = run(share)
+    whole = Fraction(floor(share))
+    # Past this share every project anyone approved is bought in every run, so
+    # raising it further changes nothing (only unapproved projects are left).
+    ceiling = sum((projects[p].cost for p in method.candidates), Fraction(0))
+    while not exhaustive(winners) and whole <= ceiling:
+        trial_share = whole + 1
+        trial, trial_figures = run(trial_share)
+        if spent(trial) > budget:
+            break
+        whole, share, winners, figures = trial_share, trial_share, trial, trial_figures
+    payments, unaffordable = figures
+    outcome.voter_budget = share
+    for position, pid in enumerate(winners, start=1):
+        outcome.selected.append(pid)
+        outcome.decisions[pid] = Decision(
+            project_id=pid, cost=projects[pid].cost, support=Fraction(method.approvals[pid]),
+            selected=True, reason=Reason.MES_BOUGHT, position=position,
+            payment=payments[pid],
+        )
+    for pid in projects:
+        if pid not in outcome.decisions:
+            outcome.decisions[pid] = Decision(
+                project_id=pid, cost=projects[pid].cost,
+                support=Fraction(method.approvals[pid]), selected=False,
+                reason=Reason.MES_UNAFFORDABLE, position=0,
+                supporters_money=unaffordable.get(pid, Fraction(0)),
+            )
+    return _complete(election, outcome, method, budget)
+
+
+def _complete(election: Election, outcome: Outcome, method: _EqualShares,
+              budget: Fraction) -> Outcome:
+    """Fill what money is left greedily by number of supporters (ties as documented)."""
+    projects = election.projects
+    left = budget - outcome.total_cost
+    rest = [p for p in projects if p not in outcome.selected]
+    rest.sort(key=lambda p: (-method.approvals[p], projects[p].cost, id_key(p)))
+    position = len(outcome.selected)
+    for pid in rest:
+        cost = projects[pid].cost
+        decision = outcome.decisions.get(pid) or Decision(
+            project_id=pid, cost=cost, support=Fraction(method.approvals[pid]),
+            selected=False, reason=Reason.MES_UNAFFORDABLE, position=0,
+            supporters_money=Fraction(0),
+        )
+        decision.money_left_before = left
+        if cost <= left:
+            position += 1
+            decision.selected, decision.reason, decision.position = (
+                True, Reason.COMPLETION_TAKEN, position,
+            )
+            outcome.selected.append(pid)
+            left -= cost
+        elif decision.reason != Reason.MES_UNAFFORDABLE:
+            decision.reason = Reason.COMPLETION_NO_ROOM
+        outcome.decisions[pid] = decision
+    return outcome
+
+
+def tally(election: Election, rule: str) -> Outcome:
+    """Count ``election`` by ``rule`` (``greedy`` or ``mes``)."""
+    if rule == GREEDY:
+        return greedy(election)
+    if rule == MES:
+        return equal_shares(election)
+    raise DomainError(_("Unknown counting rule “%(rule)s”.") % {"rule": rule})
+
+
+def file_checks(election: Election, outcome: Outcome) -> dict[str, bool | None]:
+    """Compare with the file's own columns: its support figures and official winners.
+
+    ``support_matches_file_column``: the support computed from the ballots
+    equals the file's ``score`` column (points and ranked ballots) or its
+    ``votes`` column (approval ballots), None when the file has no such column.
+    ``official_selected_equal``: the winners equal the file's ``selected``
+    column, None when it has none.
+    """
+    column_name = "votes" if election.vote_type in MES_BALLOTS else "score"
+    column = election.project_column(column_name)
+    matches = None
+    if column is not None:
+        scores = support(election)
+        matches = all(
+            Fraction(value.strip() or 0) == scores[pid] for pid, value in column.items()
+        )
+    selected_column = election.project_column("selected")
+    official = None
+    if selected_column is not None:
+        official_set = {pid for pid, v in selected_column.items() if v.strip() == "1"}
+        official = official_set == set(outcome.selected)
+    return {"support_matches_file_column": matches, "official_selected_equal": official}
+
+
+def money(value: Fraction | None) -> str:
+    """An amount for people: rounded to whole cents (the decision itself was exact)."""
+    if value is None:
+        return "—"
+    cents = round(value * 100)
+    whole, part = divmod(abs(cents), 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{whole:,}".replace(",", " ") + (f".{part:02d}" if part else "")
+
+
+def explain(decision: Decision, outcome: Outcome) -> str:
+    """One sentence saying why a project was or was not chosen, with its figures."""
+    figures = {
+        "support": money(decision.support), "cost": money(decision.cost),
+        "left": money(decision.money_left_before), "payment": money(decision.payment),
+        "money": money(decision.supporters_money), "share": money(outcome.voter_budget),
+    }
+    texts = {
+        Reason.TAKEN: _("Support %(support)s, cost %(cost)s: chosen, it fitted the "
+                        "%(left)s still left."),
+        Reason.NO_ROOM: _("Support %(support)s, cost %(cost)s: skipped, only %(left)s "
+                          "was left when its turn came."),
+        Reason.MES_BOUGHT: _("Bought by its %(support)s supporters: each paid at most "
+                             "%(payment)s of their %(share)s share."),
+        Reason.MES_UNAFFORDABLE: _("Not affordable for its %(support)s supporters: "
+                                   "they had %(money)s left, the project costs %(cost)s."),
+        Reason.COMPLETION_TAKEN: _("Added after equal shares, by number of supporters "
+                                   "(%(support)s): it fitted the %(left)s left."),
+        Reason.COMPLETION_NO_ROOM: _("Not chosen: only %(left)s was left."),
+    }
+    return texts[decision.reason] % figures
+
+
+def explain_lines(election: Election, outcome: Outcome) -> list[str]:
+    """The whole count as text: winners first in the order chosen, then the others."""
+    lines = [
+        _("Rule: %(rule)s. Budget %(budget)s, spent %(spent)s, %(count)d projects chosen.")
+        % {"rule": outcome.rule, "budget": money(outcome.budget),
+           "spent": money(outcome.total_cost), "count": len(outcome.selected)}
+    ]
+    decisions = sorted(
+        outcome.decisions.values(),
+        key=lambda d: (not d.selected, d.position or 10**9, -d.support, id_key(d.project_id)),
+    )
+    for decision in decisions:
+        name = election.projects[decision.project_id].name
+        mark = "+" if decision.selected else "-"
+        lines.append(f"{mark} {decision.project_id} {name}: {explain(decision, outcome)}")
+    return lines

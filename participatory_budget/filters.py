@@ -1,0 +1,1 @@
+"""django-filter filter sets of the module's lists (HTML and API)."""

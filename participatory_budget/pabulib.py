@@ -1,0 +1,256 @@
+"""Reading and writing Pabulib ``.pb`` files (https://pabulib.org/format).
+
+A ``.pb`` file has three semicolon-separated sections: ``META`` (key/value
+pairs: budget, vote type, ballot limits), ``PROJECTS`` (one row per project:
+id, cost and any further columns) and ``VOTES`` (one row per voter: the
+projects named on the ballot, for cumulative and scoring ballots their
+points). Amounts are kept as exact fractions; the counting never sees a float.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from edem.core.errors import DomainError
+
+VOTE_TYPES = ("approval", "cumulative", "ordinal", "scoring", "choose-1")
+SECTIONS = ("META", "PROJECTS", "VOTES")
+
+
+class PabulibError(DomainError):
+    """The file is not a readable Pabulib file; the message says where and why."""
+
+    code = "pabulib_invalid"
+
+
+@dataclass
+class PBProject:
+    """One project of an election: its id, its exact cost and the file's other columns."""
+
+    project_id: str
+    cost: Fraction
+    name: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PBBallot:
+    """One voter's ballot: the projects in the order written, points where the type has them."""
+
+    voter_id: str
+    projects: tuple[str, ...]
+    points: tuple[Fraction, ...] | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Election:
+    """Everything the counting needs: budget, ballot type and limits, projects, ballots."""
+
+    budget: Fraction
+    vote_type: str
+    projects: dict[str, PBProject]
+    ballots: list[PBBallot]
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def max_length(self) -> int:
+        """The longest ballot allowed (META ``max_length``), else the longest one cast."""
+        value = self.meta.get("max_length", "").strip()
+        if value:
+            return int(value)
+        return max((len(b.projects) for b in self.ballots), default=0)
+
+    def project_column(self, name: str) -> dict[str, str] | None:
+        """A column of the PROJECTS section by name, or None when the file has none."""
+        if not self.projects:
+            return None
+        if not all(name in p.extra for p in self.projects.values()):
+            return None
+        return {pid: p.extra[name] for pid, p in self.projects.items()}
+
+
+def _amount(text: str, *, where) -> Fraction:
+    text = text.strip()
+    if text.isdigit():
+        return Fraction(int(text))
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise PabulibError(
+            _("%(where)s: “%(text)s” is not a number.") % {"where": where, "text": text}
+        ) from None
+    if value < 0:
+        raise PabulibError(_("%(where)s: a negative amount.") % {"where": where})
+    return value
+
+
+class _Where:
+    """The place of an error, worded only when an error is actually raised."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+    def __str__(self) -> str:
+        return _("Line %(line)d") % {"line": self.line}
+
+
+def _split(text: str) -> list[str]:
+    text = text.strip()
+    return [part.strip() for part in text.split(",")] if text else []
+
+
+def parse(source: str | Path | Iterable[str]) -> Election:
+    """Read a Pabulib file (a path, or its text) into an :class:`Election`.
+
+    Refuses, with the line number, a file without the three sections, a row
+    whose ballot names an unknown or repeated project, or points that do not
+    match the projects named.
+    """
+    if isinstance(source, Path):
+        text = source.read_text(encoding="utf-8-sig")
+    elif isinstance(source, str):
+        text = source
+    else:
+        text = "".join(source)
+    reader = csv.reader(io.StringIO(text), delimiter=";")
+    section: str | None = None
+    header: list[str] | None = None
+    meta: dict[str, str] = {}
+    projects: dict[str, PBProject] = {}
+    ballots: list[PBBallot] = []
+    seen_sections: set[str] = set()
+    for row in reader:
+        line = reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        marker = row[0].strip().upper()
+        if len(row) == 1 and marker in SECTIONS:
+            section, header = marker, None
+            seen_sections.add(marker)
+            continue
+        if section is None:
+            raise PabulibError(_("Line %(line)d: the file must start with META.") % {"line": line})
+        if header is None:
+            header = [h.strip() for h in row]
+            continue
+        record = dict(zip(header, row, strict=False))
+        where = _Where(line)
+        if section == "META":
+            meta[row[0].strip()] = row[1].strip() if len(row) > 1 else ""
+        elif section == "PROJECTS":
+            pid = record.get("project_id", "").strip()
+            if not pid or "cost" not in record:
+                raise PabulibError(
+                    _("%(where)s: a project needs project_id and cost.") % {"where": where}
+                )
+            if pid in projects:
+                raise PabulibError(
+                    _("%(where)s: project %(id)s appears twice.") % {"where": where, "id": pid}
+                )
+            extra = {k: v for k, v in record.items() if k not in ("project_id", "cost")}
+            projects[pid] = PBProject(
+                project_id=pid, cost=_amount(record["cost"], where=where),
+                name=record.get("name", ""), extra=extra,
+            )
+        else:
+            named = tuple(_split(record.get("vote", "")))
+            unknown = [p for p in named if p not in projects]
+            if unknown:
+                raise PabulibError(
+                    _("%(where)s: the ballot names unknown project %(id)s.")
+                    % {"where": where, "id": unknown[0]}
+                )
+            if len(set(named)) != len(named):
+                raise PabulibError(
+                    _("%(where)s: the ballot names a project twice.") % {"where": where}
+                )
+            points = None
+            if "points" in record:
+                points = tuple(_amount(p, where=where) for p in _split(record["points"]))
+                if len(points) != len(named):
+                    raise PabulibError(
+                        _("%(where)s: the number of points does not match the projects.")
+                        % {"where": where}
+                    )
+            extra = {k: v for k, v in record.items() if k not in ("voter_id", "vote", "points")}
+            ballots.append(
+                PBBallot(voter_id=record.get("voter_id", str(len(ballots))).strip(),
+                         projects=named, points=points, extra=extra)
+            )
+    missing = [s for s in SECTIONS if s not in seen_sections]
+    if missing:
+        raise PabulibError(_("The file has no %(section)s section.") % {"section": missing[0]})
+    if "budget" not in meta:
+        raise PabulibError(_("META has no budget."))
+    vote_type = meta.get("vote_type", "approval").strip().lower()
+    if vote_type not in VOTE_TYPES:
+        raise PabulibError(_("Unknown vote_type “%(type)s”.") % {"type": vote_type})
+    return Election(
+        budget=_amount(meta["budget"], where="META budget"), vote_type=vote_type,
+        projects=projects, ballots=ballots, meta=meta,
+    )
+
+
+def _number(value: Fraction) -> str:
+    """An amount as Pabulib writes it: an integer, else a decimal (exact when finite)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    digits = 0
+    scaled = value
+    while scaled.denominator != 1 and digits < 12:
+        scaled *= 10
+        digits += 1
+    units = round(scaled)
+    sign = "-" if units < 0 else ""
+    whole, frac = divmod(abs(units), 10**digits)
+    return f"{sign}{whole}.{frac:0{digits}d}".rstrip("0").rstrip(".")
+
+
+def dump(election: Election) -> str:
+    """Write an :class:`Election` as Pabulib text; ``parse(dump(e))`` gives ``e`` back."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    meta = dict(election.meta)
+    meta["budget"] = _number(election.budget)
+    meta["vote_type"] = election.vote_type
+    meta["num_projects"] = str(len(election.projects))
+    meta["num_votes"] = str(len(election.ballots))
+    writer.writerow(["META"])
+    writer.writerow(["key", "value"])
+    for key, value in meta.items():
+        writer.writerow([key, value])
+    extra_cols: list[str] = []
+    for project in election.projects.values():
+        for key in project.extra:
+            if key not in extra_cols and key != "name":
+                extra_cols.append(key)
+    writer.writerow(["PROJECTS"])
+    writer.writerow(["project_id", "cost", "name", *extra_cols])
+    for project in election.projects.values():
+        writer.writerow(
+            [project.project_id, _number(project.cost), project.name,
+             *(project.extra.get(k, "") for k in extra_cols)]
+        )
+    with_points = any(b.points is not None for b in election.ballots)
+    voter_cols: list[str] = []
+    for ballot in election.ballots:
+        for key in ballot.extra:
+            if key not in voter_cols:
+                voter_cols.append(key)
+    writer.writerow(["VOTES"])
+    writer.writerow(["voter_id", "vote", *(["points"] if with_points else []), *voter_cols])
+    for ballot in election.ballots:
+        row = [ballot.voter_id, ",".join(ballot.projects)]
+        if with_points:
+            row.append(",".join(_number(p) for p in ballot.points or ()))
+        row.extend(ballot.extra.get(k, "") for k in voter_cols)
+        writer.writerow(row)
+    return out.getvalue()

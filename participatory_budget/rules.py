@@ -1,0 +1,1 @@
+"""Permissions of the module, declared with django-rules predicates."""

@@ -1,0 +1,1 @@
+"""Every write and state change of the module: <entity>_<verb>(*, actor, ...)."""

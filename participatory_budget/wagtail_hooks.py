@@ -1,0 +1,1 @@
+"""Staff screens of the module as Wagtail viewsets."""

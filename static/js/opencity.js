@@ -1,0 +1,178 @@
+// Open city maps (progressive enhancement: every page works without them).
+// - #report-map: public reports from the GeoJSON endpoint for the visible box,
+//   clustered with leaflet.markercluster, reloaded when the map moves.
+// - #pick-map: click to put the point; fills the latitude/longitude fields.
+// - #point-map: the place of one report.
+// - .sla[data-due]: the SLA timer counts down.
+(function () {
+  "use strict";
+
+  function config() {
+    var node = document.getElementById("map-config");
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function baseMap(element, cfg, zoom) {
+    var map = L.map(element, { scrollWheelZoom: false }).setView(cfg.centre, zoom);
+    // Tiles may fail to load (offline, tests): the map still works without them.
+    L.tileLayer(cfg.tiles, { attribution: cfg.attribution, maxZoom: 19 }).addTo(map);
+    if (cfg.boundary) {
+      var outline = L.geoJSON(cfg.boundary, {
+        style: { color: "#0b5394", weight: 2, fill: false, interactive: false },
+      }).addTo(map);
+      map.fitBounds(outline.getBounds());
+    }
+    return map;
+  }
+
+  function reportMap(element, cfg) {
+    var map = baseMap(element, cfg, 12);
+    var cluster = typeof L.markerClusterGroup === "function"
+      ? L.markerClusterGroup({ chunkedLoading: true })
+      : L.layerGroup();
+    map.addLayer(cluster);
+    var status = document.createElement("p");
+    status.className = "meta map-status";
+    status.setAttribute("aria-live", "polite");
+    element.parentNode.insertBefore(status, element.nextSibling);
+    var generation = 0;
+
+    function load() {
+      generation += 1;
+      var mine = generation;
+      var b = map.getBounds();
+      var box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+        .map(function (v) { return Math.max(-180, Math.min(180, v)).toFixed(5); });
+      if (box[1] < -90) { box[1] = -90; }
+      if (box[3] > 90) { box[3] = 90; }
+      cluster.clearLayers();
+      var count = 0;
+      status.textContent = element.dataset.loading || "";
+      function page(after) {
+        var url = element.dataset.geojson + "?bbox=" + box.join(",") +
+          (element.dataset.query ? "&" + element.dataset.query : "") +
+          (after ? "&after=" + after : "");
+        fetch(url, { headers: { Accept: "application/geo+json" } })
+          .then(function (r) { return r.ok ? r.json() : { features: [] }; })
+          .then(function (data) {
+            if (mine !== generation) { return; }
+            var markers = data.features.map(function (f) {
+              var c = f.geometry.coordinates;
+              var marker = L.marker([c[1], c[0]], { title: f.properties.category });
+              var link = document.createElement("a");
+              link.href = f.properties.url;
+              link.textContent = "№" + f.id + " · " + f.properties.category;
+              var box2 = document.createElement("div");
+              box2.appendChild(link);
+              box2.appendChild(document.createElement("br"));
+              box2.appendChild(document.createTextNode(f.properties.status_label));
+              marker.bindPopup(box2);
+              return marker;
+            });
+            if (cluster.addLayers) { cluster.addLayers(markers); }
+            else { markers.forEach(function (m) { cluster.addLayer(m); }); }
+            count += markers.length;
+            status.textContent = (element.dataset.countLabel || "%n").replace("%n", String(count));
+            element.dataset.loaded = String(count);
+            if (data.next_after && count < 20000) { page(data.next_after); }
+          })
+          .catch(function () { status.textContent = ""; });
+      }
+      page(0);
+    }
+    map.on("moveend", load);
+    load();
+  }
+
+  function pickMap(element, cfg) {
+    var lat = document.getElementById("id_lat");
+    var lon = document.getElementById("id_lon");
+    var map = baseMap(element, cfg, 13);
+    var marker = null;
+    function put(latlng, pan) {
+      if (marker) { marker.setLatLng(latlng); }
+      else { marker = L.marker(latlng, { draggable: true }).addTo(map); marker.on("dragend", function () { put(marker.getLatLng(), false); }); }
+      lat.value = latlng.lat.toFixed(6);
+      lon.value = latlng.lng.toFixed(6);
+      if (pan) { map.panTo(latlng); }
+    }
+    if (lat.value && lon.value && !isNaN(parseFloat(lat.value)) && !isNaN(parseFloat(lon.value))) {
+      put(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), true);
+    }
+    map.on("click", function (e) { put(e.latlng, false); });
+    function typed() {
+      var a = parseFloat(lat.value), b = parseFloat(lon.value);
+      if (!isNaN(a) && !isNaN(b)) { put(L.latLng(a, b), true); }
+    }
+    lat.addEventListener("change", typed);
+    lon.addEventListener("change", typed);
+  }
+
+  function pointMap(element, cfg) {
+    var point = [parseFloat(element.dataset.lat), parseFloat(element.dataset.lon)];
+    var map = L.map(element, { scrollWheelZoom: false }).setView(point, 16);
+    L.tileLayer(cfg.tiles, { attribution: cfg.attribution, maxZoom: 19 }).addTo(map);
+    L.marker(point).addTo(map);
+  }
+
+  function categoryFields() {
+    var select = document.getElementById("id_category");
+    var box = document.getElementById("extra-fields");
+    if (!select || !box) { return; }
+    function show() {
+      var any = false;
+      box.querySelectorAll("[data-category]").forEach(function (field) {
+        var on = field.dataset.category === select.value;
+        field.hidden = !on;
+        any = any || on;
+      });
+      box.hidden = !any;
+    }
+    select.addEventListener("change", show);
+    show();
+  }
+
+  function slaTimers() {
+    document.querySelectorAll(".sla[data-due]").forEach(function (node) {
+      var due = Date.parse(node.dataset.due);
+      var label = node.querySelector(".sla__label");
+      if (isNaN(due) || !label) { return; }
+      function tick() {
+        var left = Math.round((due - Date.now()) / 1000);
+        var s = Math.abs(left);
+        var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
+        var m = Math.floor((s % 3600) / 60), sec = s % 60;
+        var span = (d ? d + ":" : "") + String(h).padStart(2, "0") + ":" +
+          String(m).padStart(2, "0") + ":" + String(sec).padStart(2, "0");
+        node.classList.toggle("sla--overdue", left < 0);
+        node.dataset.left = String(left);
+        var clock = node.querySelector(".sla__clock");
+        if (!clock) {
+          clock = document.createElement("span");
+          clock.className = "sla__clock";
+          clock.setAttribute("aria-hidden", "true");
+          node.insertBefore(clock, label.nextSibling);
+        }
+        clock.textContent = " " + (left < 0 ? "−" : "") + span;
+      }
+      tick();
+      setInterval(tick, 1000);
+    });
+  }
+
+  function start() {
+    categoryFields();
+    slaTimers();
+    var cfg = config();
+    if (!cfg || typeof L === "undefined") { return; }
+    var el = document.getElementById("report-map");
+    if (el) { reportMap(el, cfg); }
+    el = document.getElementById("pick-map");
+    if (el) { pickMap(el, cfg); }
+    el = document.getElementById("point-map");
+    if (el) { pointMap(el, cfg); }
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
+  else { start(); }
+})();
