@@ -47,8 +47,11 @@ run: setup
 ## Run the whole test suite (unit, services, browser journeys).
 test: deps assets
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+	@# Lint and tests both run so one failure does not hide the other; either fails the target.
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS) || status=1; \
+	exit $$status
 
 lint: deps
 	$(VENV)/bin/ruff check .
