@@ -17,15 +17,21 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from tests.opencity import conftest as opencity_fixtures
-
-# The open-city fixtures (pytest registers them by their own names).
-_city = opencity_fixtures.city
-_sms_locmem = opencity_fixtures.sms_locmem
+from tests.opencity.conftest import build_city, use_sms_outbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS", "")
+
+
+@pytest.fixture
+def city(zhytomyr):
+    return build_city(zhytomyr)
+
+
+@pytest.fixture
+def sms_locmem(settings):
+    return use_sms_outbox(settings)
 
 
 def _shot(page, name: str) -> None:

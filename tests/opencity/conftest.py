@@ -49,6 +49,11 @@ class City:
 
 @pytest.fixture
 def city(zhytomyr):
+    return build_city(zhytomyr)
+
+
+def build_city(zhytomyr) -> City:
+    """Organisations, categories and staff of the test city (also for browser tests)."""
     from edem.municipalities.models import MunicipalityRole
     from opencity import services
     from opencity.models import Category
@@ -125,6 +130,11 @@ def city(zhytomyr):
 
 @pytest.fixture
 def sms_locmem(settings):
+    return use_sms_outbox(settings)
+
+
+def use_sms_outbox(settings):
+    """Send SMS to the in-memory outbox and return it."""
     settings.SMS_BACKEND = "locmem"
     from edem.notifications import sms
 
