@@ -1,0 +1,73 @@
+/* Consultations: live conditions and autosave of survey answers, the quiz timer.
+   Every page works without this script; it only adds. */
+(function () {
+  "use strict";
+
+  function checkedValues(form, name) {
+    return Array.prototype.map.call(
+      form.querySelectorAll('input[name="' + name + '"]:checked'),
+      function (input) { return input.value; });
+  }
+
+  function applyConditions(form) {
+    form.querySelectorAll("[data-show-if]").forEach(function (question) {
+      var shown = checkedValues(form, question.dataset.showIf).indexOf(question.dataset.showValue) !== -1;
+      question.hidden = !shown;
+      var note = question.querySelector(".condition-note");
+      if (note) { note.hidden = true; }
+    });
+  }
+
+  function setupSurvey(form) {
+    var status = form.querySelector(".autosave-status");
+    var timer = null;
+    applyConditions(form);
+    function save() {
+      var data = new FormData(form);
+      fetch(form.dataset.autosave, { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (result) {
+          if (!status) { return; }
+          status.textContent = result.saved
+            ? (form.dataset.savedText || "Saved") + " " + result.at
+            : (form.dataset.unsavedText || "Not saved yet: check the marked answers.");
+        })
+        .catch(function () { /* the buttons still save on the server */ });
+    }
+    form.addEventListener("change", function () {
+      applyConditions(form);
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, 600);
+    });
+    form.addEventListener("input", function (event) {
+      if (event.target.tagName !== "TEXTAREA" && event.target.type !== "text") { return; }
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, 1500);
+    });
+  }
+
+  function setupTimer(box) {
+    var left = parseInt(box.dataset.seconds, 10);
+    var out = box.querySelector(".timer__left");
+    var form = document.getElementById("quiz-form");
+    var end = Date.now() + left * 1000;
+    function tick() {
+      var seconds = Math.max(0, Math.round((end - Date.now()) / 1000));
+      var m = Math.floor(seconds / 60), s = seconds % 60;
+      out.textContent = "(" + m + ":" + (s < 10 ? "0" : "") + s + ")";
+      if (seconds <= 0) {
+        window.clearInterval(interval);
+        if (form && !form.dataset.sent) { form.dataset.sent = "1"; form.submit(); }
+      }
+    }
+    var interval = window.setInterval(tick, 1000);
+    tick();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("survey-form");
+    if (form) { setupSurvey(form); }
+    var box = document.getElementById("quiz-timer");
+    if (box) { setupTimer(box); }
+  });
+})();
