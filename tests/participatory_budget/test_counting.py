@@ -17,7 +17,7 @@ from edem.core.errors import DomainError
 from participatory_budget import counting
 from participatory_budget.pabulib import Election, PBBallot, PBProject
 
-PABULIB = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
+PABULIB = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 EXPECTED = sorted((PABULIB / "expected").glob("*.json"))
 
 

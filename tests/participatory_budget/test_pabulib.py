@@ -11,7 +11,7 @@ from django.utils import translation
 from participatory_budget import counting, pabulib
 from participatory_budget.pabulib import PabulibError
 
-PABULIB = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
+PABULIB = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 
 SMALL = """META
 key;value

@@ -1,0 +1,305 @@
+"""Counting participatory budget votes: ``pb_tally`` against pabutools, file by file.
+
+``python -m benchmarks pb_tally`` (or ``python -m benchmarks.pb_tally [FILE ...]``)
+counts every shared Pabulib file (``tests/data/pabulib/*.pb``) by greedy and,
+where the ballots are approval ballots, by the Method of Equal Shares. Our side
+is the ``pb_tally`` management command itself (read the file, count, print the
+JSON), timed as the median of ``BENCH_REPEAT`` runs after a warm-up.
+
+When pabutools is installed (``pip install -r requirements-bench.txt``; it is
+a benchmark-only extra, never a runtime dependency) the same run reads the
+same file with ``parse_pabulib`` and counts it with the equivalent pabutools
+rule, and the winners are compared:
+
+- greedy: ``greedy_utilitarian_welfare`` with a satisfaction equal to the
+  project's support times its cost (``Cost_Sat`` for approval ballots; points
+  or Borda points ``max_length − position`` times cost otherwise), so that
+  pabutools' "satisfaction per unit of cost" is exactly our support; ties by
+  lower cost, then project id.
+- mes: ``completion_by_rule_combination`` of ``method_of_equal_shares``
+  (``Cost_Sat``, ``voter_budget_increment=1``; ties by lower cost, more
+  supporters, project id) and ``greedy_utilitarian_welfare`` (``Cost_Sat``,
+  i.e. by number of approvals).
+
+pabutools runs on a multi-profile (identical ballots merged; its documented
+fast path, several times faster than a plain profile) and in its default
+exact ``gmpy2`` arithmetic. A pabutools count is run once (the slowest take
+minutes). Set ``BENCH_PABUTOOLS=0`` to skip it; the baseline is then reading
+the file alone.
+
+The table shows, per file and rule: our ``pb_tally`` time, pabutools' time
+(reading + counting), the speed-up (pabutools / ours), the same for the
+counting alone, and whether the winners are identical (and equal to the
+expected outcome in ``tests/data/pabulib/expected/`` where there is one).
+Target: identical everywhere, at least 20× faster on the largest files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+
+from benchmarks.harness import Result, measure
+
+REPO = Path(__file__).resolve().parents[1]
+PABULIB = REPO / "tests" / "data" / "pabulib"
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+TARGET = 20
+
+
+@dataclass
+class Row:
+    file: str
+    rule: str
+    size: int
+    ours_seconds: float
+    ours_count_seconds: float
+    ours: list[str]
+    expected: list[str] | None
+    theirs_seconds: float | None = None
+    theirs_count_seconds: float | None = None
+    theirs: list[str] | None = None
+    error: str | None = None
+
+    @property
+    def identical(self) -> bool | None:
+        return None if self.theirs is None else self.theirs == self.ours
+
+    @property
+    def as_expected(self) -> bool | None:
+        return None if self.expected is None else self.expected == self.ours
+
+
+def _pb_tally(path: Path, rule: str) -> list[str]:
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("pb_tally", str(path), rule=rule, json=True, stdout=out)
+    return json.loads(out.getvalue())["selected"]
+
+
+def _expected(path: Path, rule: str) -> list[str] | None:
+    file = PABULIB / "expected" / f"{path.stem}.{rule}.json"
+    return json.loads(file.read_text())["selected"] if file.is_file() else None
+
+
+def _pabutools_available() -> bool:
+    if os.environ.get("BENCH_PABUTOOLS", "1") == "0":
+        return False
+    try:
+        import pabutools  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _pabutools_count(path: Path, rule: str) -> tuple[list[str], float, float]:
+    """Read and count ``path`` with pabutools; winners, total seconds, counting seconds."""
+    from pabutools.election import (
+        AbstractApprovalProfile,
+        AbstractCardinalProfile,
+        AbstractOrdinalProfile,
+        AdditiveSatisfaction,
+        Cost_Sat,
+        parse_pabulib,
+    )
+    from pabutools.rules import (
+        completion_by_rule_combination,
+        greedy_utilitarian_welfare,
+        method_of_equal_shares,
+    )
+    from pabutools.tiebreaking import TieBreakingRule
+
+    from participatory_budget.counting import id_key
+
+    start = time.perf_counter()
+    instance, profile = parse_pabulib(str(path))
+    read = time.perf_counter()
+    multi = profile.as_multiprofile()
+
+    def greedy_tie(_instance, _profile, project):
+        return (project.cost, id_key(project.name))
+
+    if isinstance(profile, AbstractApprovalProfile):
+        sat_class = Cost_Sat
+    elif isinstance(profile, AbstractCardinalProfile):
+
+        def points_times_cost(_instance, _profile, ballot, project, _pre):
+            return ballot.get(project, 0) * project.cost
+
+        class PointsTimesCost(AdditiveSatisfaction):
+            def __init__(self, instance, profile, ballot):
+                super().__init__(instance, profile, ballot, points_times_cost)
+
+        sat_class = PointsTimesCost
+    elif isinstance(profile, AbstractOrdinalProfile):
+        top = int(instance.meta.get("max_length") or max(len(b) for b in profile))
+
+        def borda_times_cost(_instance, _profile, ballot, project, _pre):
+            if project not in ballot:
+                return 0
+            return (top - ballot.position(project)) * project.cost
+
+        class BordaTimesCost(AdditiveSatisfaction):
+            def __init__(self, instance, profile, ballot):
+                super().__init__(instance, profile, ballot, borda_times_cost)
+
+        sat_class = BordaTimesCost
+    else:  # pragma: no cover - every Pabulib vote type is one of the above
+        raise TypeError(type(profile).__name__)
+
+    if rule == "greedy":
+        outcome = greedy_utilitarian_welfare(
+            instance, multi, sat_class=sat_class, tie_breaking=TieBreakingRule(greedy_tie)
+        )
+    else:
+        approvals = {p.name: profile.approval_score(p) for p in instance}
+
+        def mes_tie(_instance, _profile, project):
+            return (project.cost, -approvals[project.name], id_key(project.name))
+
+        outcome = completion_by_rule_combination(
+            instance, multi, [method_of_equal_shares, greedy_utilitarian_welfare],
+            [{"sat_class": Cost_Sat, "voter_budget_increment": 1,
+              "tie_breaking": TieBreakingRule(mes_tie)},
+             {"sat_class": Cost_Sat, "tie_breaking": TieBreakingRule(greedy_tie)}],
+        )
+    end = time.perf_counter()
+    return sorted(p.name for p in outcome), end - start, end - read
+
+
+def _files(names: list[str]) -> list[Path]:
+    files = sorted(PABULIB.glob("*.pb"), key=lambda p: p.stat().st_size)
+    if names:
+        files = [f for f in files if any(n in f.name for n in names)]
+    return files
+
+
+def rows(names: list[str] | None = None) -> list[Row]:
+    """Count every chosen file by every rule its ballots allow, ours and pabutools'."""
+    from participatory_budget import counting, pabulib
+
+    with_pabutools = _pabutools_available()
+    result: list[Row] = []
+    for path in _files(names or []):
+        election = pabulib.parse(path)
+        rules = [counting.GREEDY]
+        if election.vote_type in counting.MES_BALLOTS:
+            rules.append(counting.MES)
+        for rule in rules:
+            winners = _pb_tally(path, rule)
+            row = Row(
+                file=path.name, rule=rule, size=path.stat().st_size,
+                ours_seconds=measure(lambda path=path, rule=rule: _pb_tally(path, rule),
+                                     repeat=REPEAT),
+                ours_count_seconds=measure(
+                    lambda rule=rule, election=election: counting.tally(election, rule),
+                    repeat=REPEAT),
+                ours=winners, expected=_expected(path, rule),
+            )
+            if with_pabutools:
+                try:
+                    row.theirs, row.theirs_seconds, row.theirs_count_seconds = (
+                        _pabutools_count(path, rule)
+                    )
+                except Exception as error:  # noqa: BLE001 - reported, not hidden
+                    row.error = f"{type(error).__name__}: {error}"
+            print(_line(row), flush=True)
+            result.append(row)
+    return result
+
+
+def _ratio(theirs: float | None, ours: float) -> str:
+    return "—" if theirs is None else f"{theirs / ours:7.1f}×"
+
+
+def _yes(value: bool | None) -> str:
+    return "—" if value is None else ("yes" if value else "NO")
+
+
+HEADER = (f"{'file':36} {'rule':6} {'ours ms':>9} {'pabutools ms':>13} {'speed-up':>8}"
+          f"  {'count ours':>10} {'count pabu':>11} {'speed-up':>8}  identical  expected")
+
+
+def _line(row: Row) -> str:
+    theirs = "—" if row.theirs_seconds is None else f"{row.theirs_seconds * 1000:13.0f}"
+    theirs_count = ("—" if row.theirs_count_seconds is None
+                    else f"{row.theirs_count_seconds * 1000:11.0f}")
+    line = (
+        f"{row.file:36} {row.rule:6} {row.ours_seconds * 1000:9.1f} {theirs:>13}"
+        f" {_ratio(row.theirs_seconds, row.ours_seconds):>8}"
+        f"  {row.ours_count_seconds * 1000:10.1f} {theirs_count:>11}"
+        f" {_ratio(row.theirs_count_seconds, row.ours_count_seconds):>8}"
+        f"  {_yes(row.identical):9} {_yes(row.as_expected)}"
+    )
+    if row.error:
+        line += f"\n    pabutools failed: {row.error}"
+    if row.identical is False:
+        ours, theirs_set = set(row.ours), set(row.theirs or ())
+        line += (f"\n    DIFFERENT: only ours {sorted(ours - theirs_set)},"
+                 f" only pabutools {sorted(theirs_set - ours)}")
+    return line
+
+
+def summary(table: list[Row]) -> list[str]:
+    """Verdict lines: differences, and the speed-up on the largest files against the target."""
+    lines = []
+    differing = [r for r in table if r.identical is False or r.as_expected is False]
+    lines.append("identical results: " + (
+        "yes, on every file and rule" if not differing and all(
+            r.identical is not None for r in table)
+        else "NO: " + ", ".join(f"{r.file} {r.rule}" for r in differing) if differing
+        else "not compared (pabutools not installed)"))
+    largest = sorted({r.size for r in table}, reverse=True)[:2]
+    for row in (r for r in table if r.size in largest and r.theirs_seconds):
+        speed = row.theirs_seconds / row.ours_seconds
+        verdict = "meets" if speed >= TARGET else "MISSES"
+        lines.append(f"{row.file} {row.rule}: {speed:.1f}× faster, {verdict} the {TARGET}× target")
+    return lines
+
+
+def run() -> list[Result]:
+    """The workload for ``python -m benchmarks pb_tally``: the table, then harness results."""
+    print(HEADER)
+    table = rows([n for n in os.environ.get("BENCH_PB_FILES", "").split(",") if n])
+    for line in summary(table):
+        print(line)
+    results = []
+    for row in table:
+        if row.theirs_seconds is not None:
+            results.append(Result(
+                name=f"pb_tally {row.rule} {row.file}", baseline_name="pabutools, same count",
+                seconds=row.ours_seconds, baseline_seconds=row.theirs_seconds))
+        else:
+            from participatory_budget import pabulib
+
+            path = PABULIB / row.file
+            results.append(Result(
+                name=f"pb_tally {row.rule} {row.file}", baseline_name="reading the file alone",
+                seconds=row.ours_seconds,
+                baseline_seconds=measure(lambda path=path: pabulib.parse(path), repeat=REPEAT)))
+    return results
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edem.settings.test")
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    print(HEADER)
+    table = rows(argv)
+    for line in summary(table):
+        print(line)
+    return 0 if all(r.identical is not False and r.as_expected is not False
+                    for r in table) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
