@@ -29,7 +29,9 @@ def main() -> int:
     try:
         results = []
         for name in sys.argv[1:] or WORKLOADS:
-            results.extend(importlib.import_module(name).run())
+            # ``python -m benchmarks pb_tally`` names a workload of this package.
+            module = name if "." in name else f"benchmarks.{name}"
+            results.extend(importlib.import_module(module).run())
         report(results)
     finally:
         runner.teardown_databases(old_config)

@@ -16,10 +16,12 @@ rule, and the winners are compared:
   or Borda points ``max_length − position`` times cost otherwise), so that
   pabutools' "satisfaction per unit of cost" is exactly our support; ties by
   lower cost, then project id.
-- mes: ``completion_by_rule_combination`` of ``method_of_equal_shares``
-  (``Cost_Sat``, ``voter_budget_increment=1``; ties by lower cost, more
-  supporters, project id) and ``greedy_utilitarian_welfare`` (``Cost_Sat``,
-  i.e. by number of approvals).
+- mes: pabutools' Method of Equal Shares at a fixed share per voter
+  (``method_of_equal_shares_scheme`` with ``Cost_Sat``; ties by lower cost,
+  more supporters, project id) inside equalshares.net's add1 loop (see
+  ``_pabutools_add1``: pabutools' own ``voter_budget_increment`` starts the
+  steps from a fractional share), then ``greedy_utilitarian_welfare``
+  (``Cost_Sat``, i.e. by number of approvals) if the outcome is not exhaustive.
 
 pabutools runs on a multi-profile (identical ballots merged; its documented
 fast path, several times faster than a plain profile) and in its default
@@ -108,11 +110,7 @@ def _pabutools_count(path: Path, rule: str) -> tuple[list[str], float, float]:
         Cost_Sat,
         parse_pabulib,
     )
-    from pabutools.rules import (
-        completion_by_rule_combination,
-        greedy_utilitarian_welfare,
-        method_of_equal_shares,
-    )
+    from pabutools.rules import greedy_utilitarian_welfare
     from pabutools.tiebreaking import TieBreakingRule
 
     from participatory_budget.counting import id_key
@@ -158,19 +156,55 @@ def _pabutools_count(path: Path, rule: str) -> tuple[list[str], float, float]:
             instance, multi, sat_class=sat_class, tie_breaking=TieBreakingRule(greedy_tie)
         )
     else:
-        approvals = {p.name: profile.approval_score(p) for p in instance}
+        scores = multi.approval_scores()
+        approvals = {p.name: scores.get(p, 0) for p in instance}
 
         def mes_tie(_instance, _profile, project):
             return (project.cost, -approvals[project.name], id_key(project.name))
 
-        outcome = completion_by_rule_combination(
-            instance, multi, [method_of_equal_shares, greedy_utilitarian_welfare],
-            [{"sat_class": Cost_Sat, "voter_budget_increment": 1,
-              "tie_breaking": TieBreakingRule(mes_tie)},
-             {"sat_class": Cost_Sat, "tie_breaking": TieBreakingRule(greedy_tie)}],
-        )
+        outcome = _pabutools_add1(instance, multi, TieBreakingRule(mes_tie))
+        if not instance.is_exhaustive(outcome):
+            outcome = greedy_utilitarian_welfare(
+                instance, multi, sat_class=Cost_Sat, tie_breaking=TieBreakingRule(greedy_tie),
+                initial_budget_allocation=outcome,
+            )
     end = time.perf_counter()
     return sorted(p.name for p in outcome), end - start, end - read
+
+
+def _pabutools_add1(instance, profile, tie_breaking):
+    """equalshares.net's add1 around pabutools' fixed-budget equal shares.
+
+    pabutools' own ``voter_budget_increment=1`` raises the share from
+    budget / voters (153.84, 154.84, …); equalshares.net, and our count, first
+    run at budget / voters and then from the whole share (154, 155, …). The
+    loop below is that definition; each run is pabutools' method of equal
+    shares at a fixed share per voter.
+    """
+    from pabutools.election import Cost_Sat
+    from pabutools.fractions import frac
+    from pabutools.rules import BudgetAllocation
+    from pabutools.rules.mes.mes_rule import method_of_equal_shares_scheme
+
+    sat_profile = profile.as_sat_profile(Cost_Sat)
+    voters = profile.num_ballots()
+
+    def fixed(share):
+        return method_of_equal_shares_scheme(
+            instance, profile, sat_profile, share, BudgetAllocation(), tie_breaking,
+            binary_sat=True,
+        )
+
+    outcome = fixed(frac(instance.budget_limit, voters))
+    whole = int(instance.budget_limit // voters)
+    approved = profile.approval_scores()
+    approved_cost = sum(p.cost for p in instance if approved.get(p, 0) > 0)
+    while not instance.is_exhaustive(outcome) and whole <= approved_cost:
+        trial = fixed(frac(whole + 1))
+        if not instance.is_feasible(trial):
+            break
+        whole, outcome = whole + 1, trial
+    return outcome
 
 
 def _files(names: list[str]) -> list[Path]:

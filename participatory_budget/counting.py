@@ -36,9 +36,11 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import chain
 from math import floor
 
 import numpy as np
@@ -86,6 +88,7 @@ class Decision:
     money_left_before: Fraction | None = None  # greedy and completion: budget left then
     payment: Fraction | None = None  # mes: the most one supporter paid for it
     supporters_money: Fraction | None = None  # mes, not bought: money its supporters had
+    full_payers: int | None = None  # mes, bought: supporters who paid ``payment`` in full
 
 
 @dataclass
@@ -121,25 +124,30 @@ def plain_number(value: Fraction) -> int | str:
 
 def support(election: Election) -> dict[str, Fraction]:
     """Each project's support from the ballots, by the rule of the ballot type."""
+    ballots = election.ballots
     totals: dict[str, Fraction] = dict.fromkeys(election.projects, Fraction(0))
-    counts: dict[str, int] = dict.fromkeys(election.projects, 0)
     vote_type = election.vote_type
+    # Count each distinct (project, position or points) pair once, then weigh
+    # it: a file has up to hundreds of thousands of ballots but few such pairs.
     if vote_type == "ordinal":
         top = election.max_length
-        for ballot in election.ballots:
-            for position, pid in enumerate(ballot.projects):
-                counts[pid] += top - position
+        places = Counter(chain.from_iterable(
+            enumerate(ballot.projects) for ballot in ballots
+        ))
+        for (position, pid), times in places.items():
+            totals[pid] += (top - position) * times
     elif vote_type in ("cumulative", "scoring"):
-        for ballot in election.ballots:
-            if ballot.points is None:
-                raise DomainError(_("A points ballot carries no points."))
-            for pid, points in zip(ballot.projects, ballot.points, strict=True):
-                totals[pid] += points
+        if any(ballot.points is None for ballot in ballots):
+            raise DomainError(_("A points ballot carries no points."))
+        given = Counter(chain.from_iterable(
+            zip(ballot.projects, ballot.points, strict=True) for ballot in ballots
+        ))
+        for (pid, points), times in given.items():
+            totals[pid] += points * times
     else:
-        for ballot in election.ballots:
-            for pid in ballot.projects:
-                counts[pid] += 1
-    return {pid: totals[pid] + counts[pid] for pid in election.projects}
+        for pid, times in Counter(chain.from_iterable(b.projects for b in ballots)).items():
+            totals[pid] += times
+    return totals
 
 
 def greedy(election: Election, *, scores: dict[str, Fraction] | None = None) -> Outcome:
@@ -279,6 +287,73 @@ class _EqualShares:
             return winners, None
         return winners, (payments, unaffordable, None)
 
+    def replay(self, share: Fraction, winners: list[str]) -> Figures:
+        """The exact figures behind a known outcome: who paid what, what was left.
+
+        Buys ``winners`` in order from ``share`` per voter, exactly as the run
+        that chose them did, and records for each the equal payment and how
+        many supporters paid it in full (the others had less and gave all
+        they had); then, for every project not bought, the money its
+        supporters still held together at the end — less than its cost,
+        which is why equal shares could not buy it.
+        """
+        figures = Figures()
+        if self.voters == 0:
+            return figures
+        values: list[Fraction] = [Fraction(share)]
+        index_of: dict[Fraction, int] = {values[0]: 0}
+        level = np.zeros(self.voters, dtype=np.int64)
+        for pid in winners:
+            members = self.supporters[pid]
+            held = level[members]
+            counts = np.bincount(held, minlength=len(values))
+            present = sorted((values[i], int(counts[i])) for i in np.flatnonzero(counts).tolist())
+            price, paid, payers = self.cost[pid], Fraction(0), len(members)
+            payment = None
+            for value, weight in present:
+                if price - paid > value * payers:
+                    paid += value * weight
+                    payers -= weight
+                else:
+                    payment = (price - paid) / payers
+                    break
+            if payment is None:  # pragma: no cover - the run bought it, so it was affordable
+                raise AssertionError(f"replayed purchase of {pid} is not affordable")
+            figures.payments[pid] = payment
+            figures.full_payers[pid] = payers
+            mapping = np.arange(len(values), dtype=np.int64)
+            for old in np.flatnonzero(counts).tolist():
+                value = values[old]
+                new = value - payment if value > payment else Fraction(0)
+                if new not in index_of:
+                    index_of[new] = len(values)
+                    values.append(new)
+                mapping[old] = index_of[new]
+            level[members] = mapping[held]
+        money = np.bincount(level, minlength=len(values))
+        bought = set(winners)
+        for pid, members in self.supporters.items():
+            if pid in bought:
+                continue
+            if len(members) == len(level):
+                counts = money
+            else:
+                counts = np.bincount(level[members], minlength=len(values))
+            figures.left_with_supporters[pid] = sum(
+                (values[i] * int(counts[i]) for i in np.flatnonzero(counts).tolist()),
+                Fraction(0),
+            )
+        return figures
+
+
+@dataclass
+class Figures:
+    """The exact figures that explain an equal-shares outcome (see ``replay``)."""
+
+    payments: dict[str, Fraction] = field(default_factory=dict)
+    full_payers: dict[str, int] = field(default_factory=dict)
+    left_with_supporters: dict[str, Fraction] = field(default_factory=dict)
+
 
 class _Undecided(Exception):
     """Integer bounds could not prove a decision (a tie or a near-tie): count exactly."""
@@ -375,11 +450,17 @@ class _BoundedShares:
         k = int(np.argmax((cost - before) <= values * payers))
         return Fraction(cost - int(before[k]), int(payers[k]))
 
-    def run(self, share: Fraction):
-        """Winners for ``share`` per voter, with their payments as exact bounds (scaled)."""
+    def run(self, share: Fraction, upto: Fraction | None = None):
+        """Winners for ``share`` per voter, with their payments as exact bounds (scaled).
+
+        With ``upto``, every voter's money starts anywhere between ``share``
+        and ``upto``: a run that completes then proves that every share in
+        that range gives the same winners in the same order.
+        """
         method = self.method
+        top = share if upto is None else upto
         lo_share = _floor_div(share.numerator * SCALE, share.denominator)
-        hi_share = _ceil_div(share.numerator * SCALE, share.denominator)
+        hi_share = _ceil_div(top.numerator * SCALE, top.denominator)
         if hi_share * max(method.voters, 1) * 4 > LIMIT:
             raise _Undecided
         low = np.full(self.groups, lo_share, dtype=np.int64)
@@ -474,21 +555,25 @@ def equal_shares(election: Election) -> Outcome:
     except _Undecided:
         bounded = None
 
-    def run(share: Fraction):
-        """Winners, payments and unaffordable projects' money, all in currency units."""
+    def run(share: Fraction) -> list[str]:
+        """The winners for ``share`` per voter, in the order bought."""
         if bounded is not None:
             try:
-                winners, paid, poor = bounded.run(share)
+                return bounded.run(share)[0]
             except _Undecided:
                 pass
-            else:
-                # Shown figures: the middle of bounds narrower than 10⁻⁸.
-                return winners, (
-                    {p: (lo + hi) / (2 * SCALE) for p, (lo, hi) in paid.items()},
-                    {p: Fraction(lo + hi, 2 * SCALE) for p, (lo, hi) in poor.items()},
-                )
-        winners, (paid, poor, _behind) = method.run(share, explain=True)
-        return winners, (paid, poor)
+        return method.run(share)[0]
+
+    def run_range(low: int, high: int) -> list[str] | None:
+        """The winners shared by every whole share from ``low`` to ``high``, if provable."""
+        if low == high:
+            return run(Fraction(low))
+        if bounded is None:
+            return None
+        try:
+            return bounded.run(Fraction(low), Fraction(high))[0]
+        except _Undecided:
+            return None
 
     def spent(chosen: Iterable[str]) -> Fraction:
         return sum((projects[p].cost for p in chosen), Fraction(0))
@@ -498,25 +583,42 @@ def equal_shares(election: Election) -> Outcome:
         return all(pid in taken or used + projects[pid].cost > budget for pid in projects)
 
     share = budget / voters
-    winners, figures = run(share)
-    whole = Fraction(floor(share))
-    # Past this share every project anyone approved is bought in every run, so
-    # raising it further changes nothing (only unapproved projects are left).
-    ceiling = sum((projects[p].cost for p in method.candidates), Fraction(0))
-    while not exhaustive(winners) and whole <= ceiling:
-        trial_share = whole + 1
-        trial, trial_figures = run(trial_share)
+    winners = run(share)
+    # add1: try the whole shares floor(share) + 1, + 2, … in turn; stop before
+    # the first whose outcome costs more than the budget, or at the first
+    # exhaustive one. Past ``last`` every project anyone approved is bought in
+    # every run, so raising the share further cannot change the outcome.
+    #
+    # Runs over a range of shares at once (``run_range``) prove that every
+    # share in it gives the same outcome, so the shares in between need not be
+    # tried one by one: the outcome, and where the steps stop, are exactly
+    # those of trying each share in turn. The range doubles while the outcome
+    # stays the same and falls back to single shares when it changes or a
+    # proof fails (a change of outcome lies inside the range).
+    last = floor(sum((projects[p].cost for p in method.candidates), Fraction(0))) + 1
+    low = floor(share) + 1
+    span = 1
+    while not exhaustive(winners) and low <= last:
+        high = min(low + span - 1, last)
+        trial = run_range(low, high)
+        if trial is None:
+            span = 1
+            continue
         if spent(trial) > budget:
+            break  # already the first share of the range costs too much
+        if exhaustive(trial):
+            share, winners = Fraction(low), trial
             break
-        whole, share, winners, figures = trial_share, trial_share, trial, trial_figures
-    payments, unaffordable = figures
+        span = span * 2 if trial == winners else 1
+        share, winners, low = Fraction(high), trial, high + 1
+    figures = method.replay(share, winners)
     outcome.voter_budget = share
     for position, pid in enumerate(winners, start=1):
         outcome.selected.append(pid)
         outcome.decisions[pid] = Decision(
             project_id=pid, cost=projects[pid].cost, support=Fraction(method.approvals[pid]),
             selected=True, reason=Reason.MES_BOUGHT, position=position,
-            payment=payments[pid],
+            payment=figures.payments[pid], full_payers=figures.full_payers[pid],
         )
     for pid in projects:
         if pid not in outcome.decisions:
@@ -524,7 +626,7 @@ def equal_shares(election: Election) -> Outcome:
                 project_id=pid, cost=projects[pid].cost,
                 support=Fraction(method.approvals[pid]), selected=False,
                 reason=Reason.MES_UNAFFORDABLE, position=0,
-                supporters_money=unaffordable.get(pid, Fraction(0)),
+                supporters_money=figures.left_with_supporters.get(pid, Fraction(0)),
             )
     return _complete(election, outcome, method, budget)
 

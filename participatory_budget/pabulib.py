@@ -103,8 +103,14 @@ class _Where:
 
 
 def _split(text: str) -> list[str]:
+    """The comma-separated parts of a cell, without surrounding spaces."""
     text = text.strip()
-    return [part.strip() for part in text.split(",")] if text else []
+    if not text:
+        return []
+    parts = text.split(",")
+    if " " in text or "\t" in text:
+        return [part.strip() for part in parts]
+    return parts
 
 
 def parse(source: str | Path | Iterable[str]) -> Election:
@@ -127,25 +133,33 @@ def parse(source: str | Path | Iterable[str]) -> Election:
     projects: dict[str, PBProject] = {}
     ballots: list[PBBallot] = []
     seen_sections: set[str] = set()
-    for row in reader:
-        line = reader.line_num
+    pending: list[str] | None = None  # a row the VOTES reader stopped at
+    while True:
+        row = pending if pending is not None else next(reader, None)
+        pending = None
+        if row is None:
+            break
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
-        marker = row[0].strip().upper()
-        if len(row) == 1 and marker in SECTIONS:
-            section, header = marker, None
-            seen_sections.add(marker)
+        if len(row) == 1 and row[0].strip().upper() in SECTIONS:
+            section, header = row[0].strip().upper(), None
+            seen_sections.add(section)
             continue
+        line = reader.line_num
         if section is None:
             raise PabulibError(_("Line %(line)d: the file must start with META.") % {"line": line})
         if header is None:
             header = [h.strip() for h in row]
+            if section == "VOTES":
+                pending = _VoteColumns(header, projects).read(reader, ballots)
             continue
-        record = dict(zip(header, row, strict=False))
-        where = _Where(line)
+        if section == "VOTES":  # pragma: no cover - the VOTES reader takes these rows
+            raise AssertionError
         if section == "META":
             meta[row[0].strip()] = row[1].strip() if len(row) > 1 else ""
-        elif section == "PROJECTS":
+        else:
+            record = dict(zip(header, row, strict=False))
+            where = _Where(line)
             pid = record.get("project_id", "").strip()
             if not pid or "cost" not in record:
                 raise PabulibError(
@@ -160,31 +174,6 @@ def parse(source: str | Path | Iterable[str]) -> Election:
                 project_id=pid, cost=_amount(record["cost"], where=where),
                 name=record.get("name", ""), extra=extra,
             )
-        else:
-            named = tuple(_split(record.get("vote", "")))
-            unknown = [p for p in named if p not in projects]
-            if unknown:
-                raise PabulibError(
-                    _("%(where)s: the ballot names unknown project %(id)s.")
-                    % {"where": where, "id": unknown[0]}
-                )
-            if len(set(named)) != len(named):
-                raise PabulibError(
-                    _("%(where)s: the ballot names a project twice.") % {"where": where}
-                )
-            points = None
-            if "points" in record:
-                points = tuple(_amount(p, where=where) for p in _split(record["points"]))
-                if len(points) != len(named):
-                    raise PabulibError(
-                        _("%(where)s: the number of points does not match the projects.")
-                        % {"where": where}
-                    )
-            extra = {k: v for k, v in record.items() if k not in ("voter_id", "vote", "points")}
-            ballots.append(
-                PBBallot(voter_id=record.get("voter_id", str(len(ballots))).strip(),
-                         projects=named, points=points, extra=extra)
-            )
     missing = [s for s in SECTIONS if s not in seen_sections]
     if missing:
         raise PabulibError(_("The file has no %(section)s section.") % {"section": missing[0]})
@@ -197,6 +186,120 @@ def parse(source: str | Path | Iterable[str]) -> Election:
         budget=_amount(meta["budget"], where="META budget"), vote_type=vote_type,
         projects=projects, ballots=ballots, meta=meta,
     )
+
+
+class _VoteColumns:
+    """Reads the rows of a VOTES section by the positions of its columns.
+
+    Files hold up to hundreds of thousands of ballots, so a row is read by
+    column index (not as a dict), project ids are looked up in one step
+    (which also shares one string per project among all ballots) and points
+    repeat, so each distinct point text becomes a ``Fraction`` once.
+    """
+
+    RESERVED = ("voter_id", "vote", "points")
+
+    def __init__(self, header: list[str], projects: dict[str, PBProject]) -> None:
+        self.width = len(header)
+        self.header = header
+        self.voter = header.index("voter_id") if "voter_id" in header else None
+        self.vote = header.index("vote") if "vote" in header else None
+        self.points = header.index("points") if "points" in header else None
+        self.extra = [(i, name) for i, name in enumerate(header) if name not in self.RESERVED]
+        self.known = {pid: pid for pid in projects}
+        self.amounts: dict[str, Fraction] = {}
+
+    def read(self, reader, ballots: list[PBBallot]) -> list[str] | None:
+        """Append a ballot per row until the next section; return that section's row."""
+        width, vote, points, voter = self.width, self.vote, self.points, self.voter
+        extra_columns = self.extra
+        lookup = self.known.__getitem__
+        append = ballots.append
+        fast = vote is not None and voter is not None
+        amounts = self.amounts
+        for row in reader:
+            if len(row) < width or not fast:
+                if len(row) <= 1:
+                    cell = row[0].strip() if row else ""
+                    if not cell:
+                        continue
+                    if cell.upper() in SECTIONS:
+                        return row
+                append(self.ballot(row, reader.line_num, len(ballots)))
+                continue
+            # The common row: every column present.
+            cell = row[vote]
+            if "," in cell:
+                parts = cell.split(",")
+                if " " in cell or "\t" in cell:
+                    parts = [part.strip() for part in parts]
+            else:
+                cell = cell.strip()
+                parts = [cell] if cell else []
+            try:
+                named = tuple(map(lookup, parts))
+            except KeyError:
+                named = self.projects(cell, reader.line_num)  # raises with the line
+            if len(named) > 1 and len(set(named)) != len(named):
+                raise PabulibError(
+                    _("%(where)s: the ballot names a project twice.")
+                    % {"where": _Where(reader.line_num)}
+                )
+            values = None
+            if points is not None:
+                values = tuple([amounts.get(part) or self.point_value(part, reader.line_num)
+                                for part in _split(row[points])])
+                if len(values) != len(named):
+                    raise PabulibError(
+                        _("%(where)s: the number of points does not match the projects.")
+                        % {"where": _Where(reader.line_num)}
+                    )
+            append(PBBallot(row[voter].strip(), named, values,
+                            {name: row[i] for i, name in extra_columns}))
+        return None
+
+    def ballot(self, row: list[str], line: int, number: int) -> PBBallot:
+        present = min(len(row), self.width)
+        vote = row[self.vote] if self.vote is not None and self.vote < present else ""
+        named = self.projects(vote, line)
+        points = None
+        if self.points is not None and self.points < present:
+            points = self.point_values(row[self.points], line)
+            if len(points) != len(named):
+                raise PabulibError(
+                    _("%(where)s: the number of points does not match the projects.")
+                    % {"where": _Where(line)}
+                )
+        voter = (row[self.voter].strip() if self.voter is not None and self.voter < present
+                 else str(number))
+        extra = {name: row[i] for i, name in self.extra if i < present}
+        return PBBallot(voter_id=voter, projects=named, points=points, extra=extra)
+
+    def projects(self, vote: str, line: int) -> tuple[str, ...]:
+        parts = _split(vote)
+        try:
+            named = tuple(map(self.known.__getitem__, parts))
+        except KeyError as missing:
+            raise PabulibError(
+                _("%(where)s: the ballot names unknown project %(id)s.")
+                % {"where": _Where(line), "id": missing.args[0]}
+            ) from None
+        if len(named) > 1 and len(set(named)) != len(named):
+            raise PabulibError(
+                _("%(where)s: the ballot names a project twice.") % {"where": _Where(line)}
+            )
+        return named
+
+    def point_values(self, text: str, line: int) -> tuple[Fraction, ...]:
+        return tuple(self.amounts.get(part) or self.point_value(part, line)
+                     for part in _split(text))
+
+    def point_value(self, text: str, line: int) -> Fraction:
+        """The exact amount of a point cell, read once per distinct text."""
+        value = self.amounts.get(text)
+        if value is None:
+            value = self.amounts[text] = _amount(text, where=_Where(line))
+        return value
 
 
 def _number(value: Fraction) -> str:
