@@ -271,12 +271,12 @@ def campaign_statistics(*, campaign: Campaign) -> dict:
     # A participant is a person who proposed, supported or commented; UNION
     # drops the people who did more than one of these.
     participants = (
-        ideas.values_list("author_identity_id")
+        ideas.order_by().values_list("author_identity_id")
         .union(
-            supports.values_list("identity_id"),
-            comments.filter(author__identity__isnull=False).values_list(
-                "author__identity_id"
-            ),
+            supports.order_by().values_list("identity_id"),
+            comments.filter(author__identity__isnull=False)
+            .order_by()
+            .values_list("author__identity_id"),
         )
         .count()
     )

@@ -822,7 +822,8 @@ def implementation_update_create(
     """The commission or an official reports progress on a selected idea.
 
     The update is dated (the day the work happened, never in the future) and
-    sets the idea's implementation status; the idea's followers hear about it.
+    sets the idea's implementation status; the author and the idea's
+    followers (supporters follow) hear about it.
     """
     require(actor, "ideas.report_implementation", idea)
     text = (text or "").strip()
@@ -855,7 +856,7 @@ def implementation_update_create(
     )
     notify(
         kind="ideas.implementation_updated",
-        recipients=follower_list(target=idea),
+        recipients=[idea.author, *follower_list(target=idea)],
         municipality=idea.municipality,
         title=_("Implementation update: %(title)s") % {"title": idea.title},
         body=f"{idea.get_implementation_display()}. {text[:300]}",
