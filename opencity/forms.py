@@ -172,3 +172,99 @@ class RateForm(forms.Form):
     )
     comment = forms.CharField(label=_("Comment (optional)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(AcceptForm):
+    """The head hands the report to another executor."""
+
+    prefix = "assign"
+
+
+BULK_CHOICES = [
+    ("", "—"),
+    ("accept", _("Accept (the deadline starts)")),
+    ("assign", _("Assign to the executor")),
+    ("start", _("Mark work started")),
+    ("forward", _("Forward to another organisation")),
+    ("refuse", _("Refuse")),
+]
+
+
+class BulkForm(forms.Form):
+    """One step for the reports ticked in the queue."""
+
+    reports = forms.TypedMultipleChoiceField(label=_("Reports"), coerce=int, choices=())
+    action = forms.ChoiceField(label=_("Action"), choices=BULK_CHOICES)
+    executor = forms.ModelChoiceField(label=_("Executor"), queryset=None, required=False,
+                                      empty_label=_("I will do it myself"))
+    organisation = forms.ModelChoiceField(label=_("Forward to"), queryset=None,
+                                          required=False)
+    text = forms.CharField(label=_("Comment or reason (public)"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, report_ids, executors, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reports"].choices = [(pk, str(pk)) for pk in report_ids]
+        self.fields["executor"].queryset = executors
+        self.fields["organisation"].queryset = organisations
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class WorkForm(forms.Form):
+    """Works on the public map: organisation, kind, period, place, addresses."""
+
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+    kind = forms.ChoiceField(label=_("Kind"), choices=())
+    title = forms.CharField(label=_("Title"), max_length=200,
+                            help_text=_("E.g. Water main repair, no cold water."))
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeLocalInput(),
+                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeLocalInput(),
+                                  input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    affected_addresses = forms.CharField(
+        label=_("Affected addresses"), required=False,
+        help_text=_("One address per line."), widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    geometry = forms.CharField(
+        label=_("Place (GeoJSON)"), required=False,
+        help_text=_("Click the map to put a point, or draw an area point by point; "
+                    "or paste a GeoJSON point or polygon."),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
+    )
+    geometry_file = forms.FileField(
+        label=_("…or upload a GeoJSON file"), required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/json"}),
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        from .models import Work
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["kind"].choices = Work.Kind.choices
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("geometry_file")
+        if upload:
+            if upload.size > 2_000_000:
+                self.add_error("geometry_file", _("The GeoJSON file may be at most 2 MB."))
+            else:
+                try:
+                    data["geometry"] = upload.read().decode("utf-8")
+                except UnicodeDecodeError:
+                    self.add_error("geometry_file", _("The file is not GeoJSON text."))
+        return data
+
+
+class CancelWorkForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling (public)"),
+                             widget=forms.Textarea(attrs={"rows": 2}))

@@ -71,6 +71,8 @@ registry.register(
                 _("A report of my organisation is overdue (staff)"), INAPP_EMAIL
             ),
         },
+        # Organisations' staff only: residents never see these in their preferences.
+        staff_event_kinds=frozenset({"opencity.report_received", "opencity.report_overdue"}),
         home_blocks=home_blocks,
         cabinet_section=cabinet_section,
         demo_seeder=demo_seeder,

@@ -295,6 +295,14 @@ class Report(TimeStampedModel):
                 condition=models.Q(lat__gte=-90, lat__lte=90, lon__gte=-180, lon__lte=180),
                 name="report_point_on_earth",
             ),
+            # The map writes the status into JSON as it is: only known codes.
+            models.CheckConstraint(
+                condition=models.Q(status__in=[
+                    "new", "forwarded", "accepted", "in_progress", "resolved", "reopened",
+                    "closed", "refused", "duplicate",
+                ]),
+                name="report_status_known",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status="refused") | ~models.Q(refusal_reason=""),
                 name="report_refusal_has_reason",
@@ -382,6 +390,7 @@ class ReportEvent(models.Model):
         CREATED = "created", _("reported")
         ROUTED = "routed", _("routed")
         ACCEPTED = "accepted", _("accepted")
+        ASSIGNED = "assigned", _("executor changed")
         IN_PROGRESS = "in_progress", _("work started")
         RESOLVED = "resolved", _("resolved")
         CONFIRMED = "confirmed", _("confirmed by the author")
@@ -512,3 +521,92 @@ class Open311Key(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Work(TimeStampedModel):
+    """Planned or emergency works published by an organisation (Dnipro's public
+    map of emergency works): a point or an area, a period, the affected addresses.
+
+    ``geometry`` is a GeoJSON Point, Polygon or MultiPolygon; its bounding box is
+    kept in indexed columns so the map reads a box with a plain range query.
+    """
+
+    class Kind(models.TextChoices):
+        PLANNED = "planned", _("planned works")
+        EMERGENCY = "emergency", _("emergency works")
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("municipality"), on_delete=models.CASCADE,
+        related_name="works",
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        related_name="works",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    affected_addresses = models.TextField(
+        _("affected addresses"), blank=True, help_text=_("One address per line.")
+    )
+    geometry = models.JSONField(_("place (GeoJSON point or area)"))
+    south = models.DecimalField(max_digits=9, decimal_places=6)
+    west = models.DecimalField(max_digits=9, decimal_places=6)
+    north = models.DecimalField(max_digits=9, decimal_places=6)
+    east = models.DecimalField(max_digits=9, decimal_places=6)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"),
+        on_delete=models.PROTECT, related_name="+",
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+
+    class Meta:
+        verbose_name = _("works")
+        verbose_name_plural = _("works")
+        ordering = ["starts_at", "pk"]
+        indexes = [
+            models.Index(fields=["municipality", "ends_at", "starts_at"], name="work_period"),
+            models.Index(fields=["municipality", "south", "north", "west", "east"],
+                         name="work_box"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="work_period_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(south__lte=models.F("north"), west__lte=models.F("east")),
+                name="work_box_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cancelled_at__isnull=True) | ~models.Q(cancel_reason=""),
+                name="work_cancel_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "opencity:work_detail",
+            kwargs={"municipality": self.municipality.slug, "pk": self.pk},
+        )
+
+    def state(self, now=None) -> str:
+        """cancelled, upcoming, ongoing or finished at ``now``."""
+        now = now or timezone.now()
+        if self.cancelled_at:
+            return "cancelled"
+        if now < self.starts_at:
+            return "upcoming"
+        if now < self.ends_at:
+            return "ongoing"
+        return "finished"
+
+    @property
+    def addresses(self) -> list[str]:
+        return [line.strip() for line in self.affected_addresses.splitlines() if line.strip()]

@@ -8,7 +8,8 @@ operators file the report and take the caller's answer by phone.
 The responsible organisation's head and executors accept a report (naming an
 executor), start and resolve it; the head, the dispatcher's staff and the
 municipality's officials refuse it, mark it a duplicate or forward it to
-another organisation. Municipality admins set up categories, deadline classes
+another organisation; the head reassigns it to another executor. The same
+people publish planned and emergency works of their organisation. Municipality admins set up categories, deadline classes
 and Open311 keys. A platform admin may take every staff step.
 """
 
@@ -134,6 +135,9 @@ rules.add_perm(
     staff_override | heads_responsible_organisation | is_assigned_executor,
 )
 rules.add_perm(
+    "opencity.assign_report", staff_override | heads_responsible_organisation
+)
+rules.add_perm(
     "opencity.forward_report",
     staff_override | works_in_responsible_organisation | is_dispatcher_staff
     | is_municipality_official,
@@ -158,6 +162,14 @@ rules.add_perm(
     "opencity.change_category", staff_override | is_municipality_admin
 )
 rules.add_perm("opencity.manage_open311_keys", staff_override | is_municipality_admin)
+# Works are published by the organisation's head or executors for their own
+# organisation (``obj``: the organisation or the works), or by the
+# municipality's officials and dispatcher for any organisation of it.
+rules.add_perm(
+    "opencity.publish_work",
+    staff_override | works_in_responsible_organisation | is_dispatcher_staff
+    | is_municipality_official,
+)
 rules.add_perm(
     "opencity.view_private_report",
     staff_override | is_report_author | works_in_responsible_organisation

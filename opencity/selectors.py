@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    TextField,
+)
+from django.db.models.functions import Cast, Extract
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -24,6 +38,7 @@ from .models import (
     Category,
     Report,
     ReportEvent,
+    Work,
 )
 
 MAP_PAGE_SIZE = 2000
@@ -126,17 +141,9 @@ def _category_names(municipality: Municipality) -> dict[int, str]:
     return names
 
 
-def report_geojson(
-    *, municipality: Municipality, bbox: BBox | None, filters: dict | None = None,
-    after: int | None = None, limit: int = MAP_PAGE_SIZE,
-) -> dict[str, Any]:
-    """Public reports in a bounding box as a GeoJSON FeatureCollection.
-
-    Pages of at most ``MAP_PAGE_SIZE`` features by report number (keyset), so
-    every page is one indexed range query whatever the total; ``next_after``
-    is the cursor of the next page, absent on the last one.
-    """
-    limit = max(1, min(limit, MAP_PAGE_SIZE))
+def _map_queryset(
+    *, municipality: Municipality, bbox: BBox | None, filters: dict | None, after: int | None,
+) -> QuerySet[Report]:
     qs = Report.objects.filter(municipality=municipality, is_public=True)
     if bbox is not None:
         qs = qs.filter(
@@ -157,36 +164,72 @@ def report_geojson(
         qs = qs.filter(created_at__date__lte=filters["until"])
     if after:
         qs = qs.filter(pk__gt=after)
-    rows = list(
-        qs.order_by("pk").values_list("pk", "lat", "lon", "status", "category_id")[
-            : limit + 1
-        ]
+    return qs.order_by("pk")
+
+
+def map_legend(*, municipality: Municipality) -> dict[str, Any]:
+    """What the map's compact features refer to: status and category names and
+    the address of a report (``url_prefix`` + number + ``/``)."""
+    language = get_language() or "uk"
+    prefix = f"/{municipality.slug}/city/" if language == "uk" else (
+        f"/{language}/{municipality.slug}/city/"
     )
+    return {
+        "statuses": {value: str(label) for value, label in Report.Status.choices},
+        "categories": {str(pk): name for pk, name in _category_names(municipality).items()},
+        "url_prefix": prefix,
+    }
+
+
+# One feature of the map. The status is one of the known codes (a check
+# constraint on the table), numbers and decimal texts are JSON as they are, so
+# nothing needs escaping and one %-format per row writes the page.
+_FEATURE = (
+    '{"type":"Feature","id":%d,"geometry":{"type":"Point","coordinates":[%s,%s]},'
+    '"properties":{"status":"%s","category":%d}}'
+)
+
+
+def report_geojson_text(
+    *, municipality: Municipality, bbox: BBox | None, filters: dict | None = None,
+    after: int | None = None, limit: int = MAP_PAGE_SIZE,
+) -> str:
+    """Public reports in a bounding box as a GeoJSON FeatureCollection (text).
+
+    Pages of at most ``MAP_PAGE_SIZE`` features by report number (keyset), so
+    every page is one indexed range query whatever the total; ``next_after``
+    is the cursor of the next page, absent on the last one. A feature carries
+    the report's number, point, status and category number; ``legend`` names
+    them and gives the address of a report page. The page is written straight
+    from the rows (numbers, coordinates and known status codes need no
+    escaping), so the cost beyond the query is a string join.
+    """
+    limit = max(1, min(limit, MAP_PAGE_SIZE))
+    qs = _map_queryset(municipality=municipality, bbox=bbox, filters=filters, after=after)
+    # The limit + 1st row only tells that another page follows. Coordinates
+    # come as text: the exact decimal digits, with no number objects to build;
+    # the rows are read straight from the cursor, in the order the format wants.
+    page = (
+        qs.annotate(lat_text=Cast("lat", TextField()), lon_text=Cast("lon", TextField()))
+        .values_list("pk", "lon_text", "lat_text", "status", "category_id")[: limit + 1]
+    )
+    sql, params = page.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     more = len(rows) > limit
-    rows = rows[:limit]
-    names = _category_names(municipality)
-    labels = dict(Report.Status.choices)
-    prefix = f"/{municipality.slug}/city/" if (get_language() or "uk") == "uk" else (
-        f"/{get_language()}/{municipality.slug}/city/"
-    )
-    features = [
-        {
-            "type": "Feature",
-            "id": pk,
-            "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-            "properties": {
-                "status": status,
-                "status_label": str(labels.get(status, status)),
-                "category": names.get(category_id, ""),
-                "url": f"{prefix}{pk}/",
-            },
-        }
-        for pk, lat, lon, status, category_id in rows
-    ]
-    result: dict[str, Any] = {"type": "FeatureCollection", "features": features}
-    if more and rows:
-        result["next_after"] = rows[-1][0]
-    return result
+    del rows[limit:]
+    features = ",".join([_FEATURE % row for row in rows])
+    head = json.dumps({"type": "FeatureCollection",
+                       "legend": map_legend(municipality=municipality)},
+                      ensure_ascii=False, separators=(",", ":"))[:-1]
+    tail = f',"next_after":{rows[-1][0]}' if more and rows else ""
+    return f'{head},"features":[{features}]{tail}}}'
+
+
+def report_geojson(**kwargs) -> dict[str, Any]:
+    """``report_geojson_text`` read back as data (for callers inside Python)."""
+    return json.loads(report_geojson_text(**kwargs))
 
 
 def organisation_queue(*, organisation: Organisation, include_closed: bool = False):
@@ -230,11 +273,70 @@ def _median_hours(values: list[float]) -> float | None:
     return round(statistics.median(values) / 3600, 1) if values else None
 
 
+class _Median(Aggregate):
+    """PostgreSQL's exact median of a number."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _medians(qs: QuerySet, group: str, start: str, end: str) -> dict[Any, float | None]:
+    """Median hours from ``start`` to ``end`` per value of ``group``.
+
+    PostgreSQL computes it in the database; elsewhere (SQLite, the embedded
+    default) the durations are read in chunks.
+    """
+    qs = qs.filter(**{f"{end}__isnull": False}).order_by()
+    if connection.vendor == "postgresql":
+        seconds = Extract(
+            ExpressionWrapper(F(end) - F(start), output_field=DurationField()), "epoch"
+        )
+        return {
+            row[group]: round(row["median"] / 3600, 1)
+            for row in qs.values(group).annotate(median=_Median(seconds))
+        }
+    spans: dict[Any, list[float]] = defaultdict(list)
+    for key, started, ended in qs.values_list(group, start, end).iterator(chunk_size=5000):
+        spans[key].append((ended - started).total_seconds())
+    return {key: _median_hours(values) for key, values in spans.items()}
+
+
+def _share(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+def _figures(qs: QuerySet, group: str) -> dict[Any, dict[str, Any]]:
+    """Per value of ``group``: reports, resolved, share resolved on time, median
+    reaction (report to acceptance) and resolution (report to resolution)
+    hours, average rating."""
+    reaction = _medians(qs, group, "created_at", "accepted_at")
+    resolution = _medians(qs, group, "created_at", "resolved_at")
+    rows = qs.order_by().values(group).annotate(
+        total=Count("pk"),
+        resolved=Count("pk", filter=Q(resolved_on_time__isnull=False)),
+        on_time=Count("pk", filter=Q(resolved_on_time=True)),
+        rating=Avg("rating"),
+        ratings=Count("rating"),
+    )
+    return {
+        row[group]: {
+            "total": row["total"],
+            "resolved": row["resolved"],
+            "on_time_share": _share(row["on_time"], row["resolved"]),
+            "median_reaction_hours": reaction.get(row[group]),
+            "median_resolution_hours": resolution.get(row[group]),
+            "average_rating": round(row["rating"], 2) if row["rating"] else None,
+            "ratings": row["ratings"],
+        }
+        for row in rows
+    }
+
+
 def report_statistics(*, municipality: Municipality) -> dict[str, Any]:
-    """Figures of the municipality: reports by status and category, and per
-    organisation the share resolved on time, median reaction (report to
-    acceptance) and resolution (report to resolution) times and average rating.
-    Cached for a few minutes."""
+    """Figures of the municipality: reports by status; per organisation and per
+    category the share resolved on time, median reaction and resolution times
+    and average rating. Cached for a few minutes."""
     key = f"opencity:stats:{municipality.pk}:{get_language()}"
     cached = cache.get(key)
     if cached is not None:
@@ -244,50 +346,34 @@ def report_statistics(*, municipality: Municipality) -> dict[str, Any]:
     by_status = [
         {"status": row["status"], "label": str(labels.get(row["status"], row["status"])),
          "count": row["n"]}
-        for row in public.values("status").annotate(n=Count("pk")).order_by("-n")
+        for row in public.order_by().values("status").annotate(n=Count("pk")).order_by("-n")
     ]
     names = _category_names(municipality)
     by_category = [
-        {"category": names.get(row["category_id"], ""), "count": row["n"]}
-        for row in public.values("category_id").annotate(n=Count("pk")).order_by("-n")
+        {"id": category_id, "category": names.get(category_id, ""), "count": figures["total"],
+         **figures}
+        for category_id, figures in _figures(public, "category_id").items()
     ]
-    reaction: dict[int, list[float]] = defaultdict(list)
-    resolution: dict[int, list[float]] = defaultdict(list)
-    rows = public.exclude(organisation=None).values_list(
-        "organisation_id", "created_at", "accepted_at", "resolved_at"
-    )
-    for org_id, created, accepted, resolved in rows.iterator(chunk_size=5000):
-        if accepted:
-            reaction[org_id].append((accepted - created).total_seconds())
-        if resolved:
-            resolution[org_id].append((resolved - created).total_seconds())
-    per_org = public.exclude(organisation=None).values("organisation_id").annotate(
-        total=Count("pk"),
+    by_category.sort(key=lambda c: (-c["total"], c["category"]))
+    org_names = {o.pk: o.name for o in organisation_list(municipality=municipality)}
+    organisations = [
+        {"id": org_id, "name": org_names.get(org_id, ""), **figures}
+        for org_id, figures in _figures(
+            public.exclude(organisation=None), "organisation_id").items()
+    ]
+    organisations.sort(key=lambda o: (-o["total"], o["name"]))
+    totals = public.aggregate(
+        rating=Avg("rating"),
         resolved=Count("pk", filter=Q(resolved_on_time__isnull=False)),
         on_time=Count("pk", filter=Q(resolved_on_time=True)),
-        rating=Avg("rating"),
     )
-    org_names = {o.pk: o.name for o in organisation_list(municipality=municipality)}
-    organisations = []
-    for row in per_org:
-        resolved = row["resolved"]
-        organisations.append({
-            "id": row["organisation_id"],
-            "name": org_names.get(row["organisation_id"], ""),
-            "total": row["total"],
-            "resolved": resolved,
-            "on_time_share": round(100 * row["on_time"] / resolved) if resolved else None,
-            "median_reaction_hours": _median_hours(reaction[row["organisation_id"]]),
-            "median_resolution_hours": _median_hours(resolution[row["organisation_id"]]),
-            "average_rating": round(row["rating"], 2) if row["rating"] else None,
-        })
-    organisations.sort(key=lambda o: (-o["total"], o["name"]))
     result = {
         "total": sum(s["count"] for s in by_status),
         "by_status": by_status,
         "by_category": by_category,
         "organisations": organisations,
-        "average_rating": public.aggregate(a=Avg("rating"))["a"],
+        "on_time_share": _share(totals["on_time"], totals["resolved"]),
+        "average_rating": round(totals["rating"], 2) if totals["rating"] else None,
     }
     cache.set(key, result, STATISTICS_CACHE_SECONDS)
     return result
@@ -327,3 +413,68 @@ def report_export_rows(*, municipality: Municipality):
             "closed_at": closed.isoformat() if closed else None,
             "resolved_on_time": on_time, "rating": rating,
         }
+
+
+# --- works ---------------------------------------------------------------------------
+
+WORKS_AHEAD_DAYS = 30
+
+
+def work_list(
+    *, municipality: Municipality, kind: str | None = None, now: dt.datetime | None = None,
+    include_finished: bool = False,
+) -> QuerySet[Work]:
+    """Works of the municipality not cancelled: going on now and starting within
+    a month (and, if asked, the finished ones), soonest first."""
+    now = now or timezone.now()
+    qs = Work.objects.filter(municipality=municipality, cancelled_at__isnull=True)
+    if not include_finished:
+        qs = qs.filter(ends_at__gt=now,
+                       starts_at__lte=now + dt.timedelta(days=WORKS_AHEAD_DAYS))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("organisation", "municipality").order_by("starts_at", "pk")
+
+
+def work_get(*, municipality: Municipality, pk: int) -> Work:
+    work = (
+        Work.objects.filter(municipality=municipality, pk=pk)
+        .select_related("organisation", "municipality").first()
+    )
+    if work is None:
+        raise Http404(_("There are no such works."))
+    return work
+
+
+def work_geojson(
+    *, municipality: Municipality, bbox: BBox | None, kind: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Current and coming works whose box meets the map's box, as GeoJSON
+    (at most ``MAP_PAGE_SIZE``, emergency works first)."""
+    now = now or timezone.now()
+    qs = work_list(municipality=municipality, kind=kind, now=now)
+    if bbox is not None:
+        qs = qs.filter(south__lte=bbox.north, north__gte=bbox.south,
+                       west__lte=bbox.east, east__gte=bbox.west)
+    rows = qs.order_by("kind", "starts_at", "pk").values_list(
+        "pk", "kind", "title", "geometry", "starts_at", "ends_at", "organisation__name_uk",
+        "organisation__name_en",
+    )[:MAP_PAGE_SIZE]
+    labels = dict(Work.Kind.choices)
+    english = (get_language() or "uk").startswith("en")
+    prefix = f"/{municipality.slug}/city/works/" if (get_language() or "uk") == "uk" else (
+        f"/{get_language()}/{municipality.slug}/city/works/"
+    )
+    features = []
+    for pk, kind_, title, geometry, starts, ends, org_uk, org_en in rows:
+        features.append({
+            "type": "Feature", "id": pk, "geometry": geometry,
+            "properties": {
+                "kind": kind_, "kind_label": str(labels.get(kind_, kind_)), "title": title,
+                "organisation": (org_en if english and org_en else org_uk),
+                "starts_at": starts.isoformat(), "ends_at": ends.isoformat(),
+                "ongoing": starts <= now < ends, "url": f"{prefix}{pk}/",
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}

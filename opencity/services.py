@@ -59,6 +59,7 @@ from .models import (
     ReportEscalation,
     ReportEvent,
     ReportPhoto,
+    Work,
 )
 
 Status = Report.Status
@@ -746,6 +747,222 @@ def report_forward(*, actor, report: Report, organisation: Organisation, reason:
           % {"n": report.pk, "org": organisation.name},
           body=reason)
     return report
+
+
+@transaction.atomic
+def report_assign(*, actor, report: Report, executor, comment: str = "") -> Report:
+    """The organisation's head hands an accepted report to another executor;
+    the deadline does not change."""
+    report = _locked(report)
+    require(actor, "opencity.assign_report", report)
+    if report.status not in DEADLINE_STATUSES:
+        raise DomainError(_("Only a report the organisation is working on can be reassigned."))
+    _check_executor(report, executor)
+    if executor.pk == report.executor_id:
+        raise DomainError(_("This person is already the executor."))
+    comment = _comment(comment, required=False)
+    previous = report.executor_id
+    report.executor = executor
+    report.save(update_fields=["executor", "updated_at"])
+    _record(report, Kind.ASSIGNED, actor=actor, before=report.status, text=comment,
+            organisation=report.organisation)
+    _audit(report, "report_assigned", actor=actor, before={"executor": previous},
+           after={"executor": executor.pk})
+    notify(
+        kind="opencity.report_received", recipients=[executor],
+        municipality=report.municipality,
+        title=_("Report №%(n)d is assigned to you") % {"n": report.pk},
+        body=comment or report.description[:300], url=report.get_absolute_url(),
+    )
+    return report
+
+
+BULK_ACTIONS = ("accept", "assign", "start", "forward", "refuse")
+
+
+def reports_bulk(
+    *, actor, reports: Iterable[Report], action: str, executor=None,
+    organisation: Organisation | None = None, text: str = "",
+) -> tuple[list[Report], list[tuple[Report, str]]]:
+    """Staff take one step on many reports of the queue at once.
+
+    Each report goes through the same service as on its own page, in its own
+    transaction: a report the step does not fit (wrong status, no permission)
+    is left unchanged and listed with the reason; the others are done.
+    """
+    if action not in BULK_ACTIONS:
+        raise DomainError(_("Choose an action."))
+    steps = {
+        "accept": lambda r: report_accept(actor=actor, report=r,
+                                          executor=executor or actor, comment=text),
+        "assign": lambda r: report_assign(actor=actor, report=r, executor=executor,
+                                          comment=text),
+        "start": lambda r: report_start(actor=actor, report=r, comment=text),
+        "forward": lambda r: report_forward(actor=actor, report=r,
+                                            organisation=organisation, reason=text),
+        "refuse": lambda r: report_refuse(actor=actor, report=r, reason=text),
+    }
+    if action == "assign" and executor is None:
+        raise DomainError(_("Choose the executor."))
+    if action in ("forward", "refuse") and not (text or "").strip():
+        raise DomainError(_("Give the reason; the residents will see it."))
+    done: list[Report] = []
+    failed: list[tuple[Report, str]] = []
+    for report in reports:
+        try:
+            done.append(steps[action](report))
+        except PermissionRefused as exc:
+            failed.append((report, str(exc.message)))
+        except DomainError as exc:
+            failed.append((report, str(exc.message)))
+    return done, failed
+
+
+# --- works -----------------------------------------------------------------------------
+
+WORK_TITLE_MAX = 200
+WORK_LONGEST_DAYS = 730
+
+
+def _work_geometry(municipality: Municipality, geometry) -> tuple[dict, tuple]:
+    """A GeoJSON point or area inside (or crossing into) the municipality, and its box."""
+    import json
+
+    from shapely.geometry import shape
+
+    if isinstance(geometry, str):
+        try:
+            geometry = json.loads(geometry) if geometry.strip() else None
+        except json.JSONDecodeError as exc:
+            raise ValidationError({"geometry": _("The place is not valid GeoJSON.")}) from exc
+    if isinstance(geometry, dict) and geometry.get("type") == "Feature":
+        geometry = geometry.get("geometry")
+    if not isinstance(geometry, dict) or not geometry.get("type"):
+        raise ValidationError({"geometry": _("Mark the place on the map: a point or an area.")})
+    if geometry["type"] == "Point":
+        try:
+            shape_ = shape(geometry)
+        except (ValueError, TypeError, AttributeError, IndexError) as exc:
+            raise ValidationError({"geometry": _("The place is not valid GeoJSON.")}) from exc
+        lon, lat = shape_.x, shape_.y
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValidationError({"geometry": _("These coordinates are not on the map.")})
+    else:
+        try:
+            shape_ = parse_area(geometry)
+        except DomainError as exc:
+            raise ValidationError({"geometry": str(exc.message)}) from exc
+    if municipality.boundary:
+        boundary = parse_area(municipality.boundary)
+        if not (boundary.covers(shape_) if geometry["type"] == "Point"
+                else boundary.intersects(shape_)):
+            raise ValidationError(
+                {"geometry": _("The place must lie inside %(name)s.")
+                 % {"name": municipality.name}}
+            )
+    west, south, east, north = shape_.bounds
+    quantum = Decimal("0.000001")
+    box = tuple(Decimal(repr(v)).quantize(quantum) for v in (south, west, north, east))
+    # Plain lists, as the GeoJSON reads back from the database.
+    return json.loads(json.dumps(shape_.__geo_interface__)), box
+
+
+def _work_values(municipality: Municipality, data: dict[str, Any], *, now) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    kind = data.get("kind")
+    if kind not in Work.Kind.values:
+        errors["kind"] = [_("Choose planned or emergency works.")]
+    else:
+        values["kind"] = kind
+    for name, check in (
+        ("title", lambda: _text(data.get("title", ""), field="title", minimum=3,
+                                maximum=WORK_TITLE_MAX,
+                                message=_("Give the works a title."))),
+        ("description", lambda: _text(data.get("description", ""), field="description",
+                                      minimum=0, maximum=DESCRIPTION_MAX, message="")),
+        ("affected_addresses", lambda: _text(
+            data.get("affected_addresses", ""), field="affected_addresses", minimum=0,
+            maximum=DESCRIPTION_MAX, message="")),
+        ("geometry", lambda: _work_geometry(municipality, data.get("geometry"))),
+    ):
+        try:
+            values[name] = check()
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+    starts, ends = data.get("starts_at"), data.get("ends_at")
+    if not isinstance(starts, dt.datetime) or not isinstance(ends, dt.datetime):
+        errors.setdefault("ends_at", []).append(_("Give when the works start and end."))
+    elif ends <= starts:
+        errors.setdefault("ends_at", []).append(_("The works must end after they start."))
+    elif ends - starts > dt.timedelta(days=WORK_LONGEST_DAYS):
+        errors.setdefault("ends_at", []).append(
+            _("Works longer than two years: publish them in stages."))
+    elif ends <= now:
+        errors.setdefault("ends_at", []).append(_("These works are already over."))
+    if errors:
+        raise ValidationError(errors)
+    geometry, (south, west, north, east) = values.pop("geometry")
+    values.update(geometry=geometry, south=south, west=west, north=north, east=east,
+                  starts_at=starts, ends_at=ends)
+    return values
+
+
+WORK_AUDITED = ("kind", "title", "starts_at", "ends_at", "geometry")
+
+
+@transaction.atomic
+def work_publish(*, actor, organisation: Organisation, data: dict[str, Any]) -> Work:
+    """An organisation publishes planned or emergency works on the public map:
+    a point or an area inside the municipality, the period, the affected addresses."""
+    require(actor, "opencity.publish_work", organisation)
+    values = _work_values(organisation.municipality, data, now=timezone.now())
+    work = Work.objects.create(
+        municipality=organisation.municipality, organisation=organisation,
+        published_by=actor, **values,
+    )
+    audit_record(actor=actor, municipality=work.municipality,
+                 action="opencity.work_published", target=work,
+                 after={f: str(getattr(work, f)) for f in WORK_AUDITED})
+    return work
+
+
+@transaction.atomic
+def work_update(*, actor, work: Work, data: dict[str, Any]) -> Work:
+    """The organisation corrects its works (e.g. the end moves); cancelled ones stay as they are."""
+    work = Work.objects.select_for_update().select_related(
+        "organisation", "municipality").get(pk=work.pk)
+    require(actor, "opencity.publish_work", work)
+    if work.cancelled_at:
+        raise DomainError(_("Cancelled works cannot be changed."))
+    before = {f: str(getattr(work, f)) for f in WORK_AUDITED}
+    values = _work_values(work.municipality, data, now=timezone.now())
+    for name, value in values.items():
+        setattr(work, name, value)
+    work.save()
+    audit_record(actor=actor, municipality=work.municipality,
+                 action="opencity.work_changed", target=work, before=before,
+                 after={f: str(getattr(work, f)) for f in WORK_AUDITED})
+    return work
+
+
+@transaction.atomic
+def work_cancel(*, actor, work: Work, reason: str) -> Work:
+    """The organisation cancels works with a public reason; they leave the map."""
+    work = Work.objects.select_for_update().select_related(
+        "organisation", "municipality").get(pk=work.pk)
+    require(actor, "opencity.publish_work", work)
+    if work.cancelled_at:
+        raise DomainError(_("These works are already cancelled."))
+    reason = _comment(reason, required=True, message=_("Give the reason for cancelling."))
+    work.cancelled_at = timezone.now()
+    work.cancel_reason = reason
+    work.save(update_fields=["cancelled_at", "cancel_reason", "updated_at"])
+    audit_record(actor=actor, municipality=work.municipality,
+                 action="opencity.work_cancelled", target=work,
+                 after={"cancelled_at": work.cancelled_at}, reason=reason)
+    return work
 
 
 # --- the author ---------------------------------------------------------------------

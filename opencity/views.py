@@ -12,7 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from edem.core.errors import DomainError
@@ -25,7 +28,10 @@ from . import selectors, services
 from .filters import ReportFilter
 from .forms import (
     AcceptForm,
+    AssignForm,
+    BulkForm,
     CallerReportForm,
+    CancelWorkForm,
     CommentForm,
     ConfirmForm,
     DuplicateForm,
@@ -35,8 +41,9 @@ from .forms import (
     ReopenForm,
     ReportForm,
     ResolveForm,
+    WorkForm,
 )
-from .models import Report
+from .models import DEADLINE_STATUSES, Report, Work
 
 PAGE_SIZE = 20
 
@@ -90,7 +97,7 @@ def report_list(request: HttpRequest, municipality: Municipality) -> HttpRespons
     )
 
 
-def report_geojson(request: HttpRequest, municipality: Municipality) -> JsonResponse:
+def report_geojson(request: HttpRequest, municipality: Municipality) -> HttpResponse:
     """Public reports in ``bbox=west,south,east,north`` as GeoJSON, paged by ``after``."""
     bbox = None
     if request.GET.get("bbox"):
@@ -103,16 +110,21 @@ def report_geojson(request: HttpRequest, municipality: Municipality) -> JsonResp
         limit = int(request.GET.get("limit") or selectors.MAP_PAGE_SIZE)
     except ValueError:
         return JsonResponse({"error": _("Paging values must be whole numbers.")}, status=400)
-    report_filter = ReportFilter(
-        request.GET, queryset=Report.objects.none(), municipality=municipality
+    filters = {}
+    # The filter form is built only when a filter is asked for: the bare box is
+    # the hot path of the map.
+    if any(request.GET.get(name) for name in ReportFilter.Meta.fields):
+        report_filter = ReportFilter(
+            request.GET, queryset=Report.objects.none(), municipality=municipality
+        )
+        if not report_filter.form.is_valid():
+            return JsonResponse(
+                {"error": report_filter.form.errors.get_json_data()}, status=400)
+        filters = report_filter.selector_filters()
+    body = selectors.report_geojson_text(
+        municipality=municipality, bbox=bbox, filters=filters, after=after, limit=limit,
     )
-    if report_filter.is_bound and not report_filter.form.is_valid():
-        return JsonResponse({"error": report_filter.form.errors.get_json_data()}, status=400)
-    data = selectors.report_geojson(
-        municipality=municipality, bbox=bbox, filters=report_filter.selector_filters(),
-        after=after, limit=limit,
-    )
-    response = JsonResponse(data)
+    response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
     response["Cache-Control"] = "public, max-age=30"
     return response
 
@@ -220,6 +232,8 @@ def _staff_forms(request, report: Report) -> dict:
             forms["start"] = CommentForm()
         if status in (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED):
             forms["resolve"] = ResolveForm()
+    if user.has_perm("opencity.assign_report", report) and status in DEADLINE_STATUSES:
+        forms["assign"] = AssignForm(executors=selectors.executors_of(report.organisation))
     if user.has_perm("opencity.forward_report", report) and status in (
         S.NEW, S.FORWARDED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED
     ):
@@ -326,6 +340,15 @@ report_accept = _action_view(
                                 if report.organisation else
                                 selectors.executors_of(Organisation())},
 )
+report_assign = _action_view(
+    AssignForm,
+    lambda user, report, data, m: services.report_assign(
+        actor=user, report=report, executor=data["executor"], comment=data["comment"]),
+    "The report is assigned to the executor.",
+    form_kwargs=lambda report: {"executors": selectors.executors_of(report.organisation)
+                                if report.organisation else
+                                selectors.executors_of(Organisation())},
+)
 report_start = _action_view(
     CommentForm,
     lambda user, report, data, m: services.report_start(
@@ -401,12 +424,19 @@ def report_statistics(request: HttpRequest, municipality: Municipality) -> HttpR
     """Reports by status and category; per organisation on-time share, median
     reaction and resolution times, average rating; bar charts without scripts."""
     data = selectors.report_statistics(municipality=municipality)
-    top = max([s["count"] for s in data["by_category"]] or [1])
-    for row in data["by_category"]:
-        row["percent"] = round(100 * row["count"] / top) if top else 0
     if request.GET.get("format") == "json":
         return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    return render(request, "opencity/report_statistics.html", {"stats": data})
+    charts = {
+        "by_category": _with_percent(data["by_category"]),
+        "by_status": _with_percent(data["by_status"]),
+    }
+    return render(request, "opencity/report_statistics.html", {"stats": {**data, **charts}})
+
+
+def _with_percent(rows: list[dict]) -> list[dict]:
+    """Bar lengths relative to the largest count (copies: the cached figures stay as they are)."""
+    top = max([row["count"] for row in rows] or [1]) or 1
+    return [{**row, "percent": round(100 * row["count"] / top)} for row in rows]
 
 
 def report_export(request: HttpRequest, municipality: Municipality, fmt: str):
@@ -447,28 +477,206 @@ def _csv_safe(value):
     return "" if value is None else value
 
 
-@login_required
-def report_queue(request: HttpRequest, municipality: Municipality) -> HttpResponse:
-    """The staff member's organisations' reports by deadline, overdue first."""
+def _queue_context(request, municipality: Municipality):
     organisations = list(selectors.organisations_of(request.user, municipality))
     if not organisations and not request.user.has_perm("opencity.view_queue", municipality):
         raise PermissionDenied
     if not organisations:
         organisations = list(selectors.organisation_list(municipality=municipality))
     chosen = organisations[0] if organisations else None
-    wanted = request.GET.get("organisation")
+    wanted = request.GET.get("organisation") or request.POST.get("organisation_queue")
     for organisation in organisations:
         if wanted and str(organisation.pk) == wanted:
             chosen = organisation
+    return organisations, chosen
+
+
+def _bulk_form(request, municipality, chosen, page_ids, data=None) -> BulkForm:
+    return BulkForm(
+        data, report_ids=page_ids,
+        executors=selectors.executors_of(chosen) if chosen else
+        selectors.executors_of(Organisation()),
+        organisations=selectors.organisation_list(municipality=municipality).exclude(
+            pk=getattr(chosen, "pk", None)),
+    )
+
+
+@login_required
+def report_queue(request: HttpRequest, municipality: Municipality) -> HttpResponse:
+    """The staff member's organisation's reports by deadline, overdue first,
+    with steps for many reports at once."""
+    organisations, chosen = _queue_context(request, municipality)
     reports = []
+    page = None
     if chosen is not None:
         page = Paginator(selectors.organisation_queue(organisation=chosen), 50).get_page(
             request.GET.get("page"))
         reports = [(r, selectors.report_countdown(r)) for r in page.object_list]
-    else:
-        page = None
+    bulk = _bulk_form(request, municipality, chosen, [r.pk for r, _c in reports])
     return render(
         request, "opencity/report_queue.html",
         {"organisations": organisations, "chosen": chosen, "reports": reports,
-         "page": page},
+         "page": page, "bulk_form": bulk},
     )
+
+
+@login_required
+@require_POST
+def report_bulk(request: HttpRequest, municipality: Municipality) -> HttpResponse:
+    """Take one step on the reports ticked in the queue; each is checked on its own."""
+    organisations, chosen = _queue_context(request, municipality)
+    ids = [int(v) for v in request.POST.getlist("reports") if v.isdigit()]
+    candidates = {
+        r.pk: r for r in Report.objects.filter(municipality=municipality, pk__in=ids)
+    }
+    form = _bulk_form(request, municipality, chosen, list(candidates), request.POST)
+    back = reverse("opencity:queue", kwargs={"municipality": municipality.slug})
+    if chosen is not None:
+        back += f"?organisation={chosen.pk}"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        done, failed = services.reports_bulk(
+            actor=request.user, reports=[candidates[pk] for pk in data["reports"]],
+            action=data["action"], executor=data["executor"],
+            organisation=data["organisation"], text=data["text"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    if done:
+        messages.success(request, ngettext(
+            "%(n)d report done.", "%(n)d reports done.", len(done)) % {"n": len(done)})
+    for report, reason in failed:
+        messages.error(request, _("Report №%(n)d: %(reason)s") % {"n": report.pk,
+                                                                 "reason": reason})
+    return redirect(back)
+
+
+# --- works ------------------------------------------------------------------------------
+
+
+def work_list(request: HttpRequest, municipality: Municipality) -> HttpResponse:
+    """Planned and emergency works going on now and in the coming month, on a map."""
+    kind = request.GET.get("kind") if request.GET.get("kind") in Work.Kind.values else None
+    works = list(selectors.work_list(municipality=municipality, kind=kind))
+    now = timezone.now()
+    return render(request, "opencity/work_list.html", {
+        "works": [(w, w.state(now)) for w in works],
+        "kind": kind or "",
+        "kinds": Work.Kind.choices,
+        "map_config": _map_config(municipality),
+        "can_publish": bool(_publishing_organisations(request.user, municipality)),
+    })
+
+
+def work_geojson(request: HttpRequest, municipality: Municipality) -> JsonResponse:
+    """Current and coming works meeting ``bbox=west,south,east,north`` as GeoJSON."""
+    bbox = None
+    if request.GET.get("bbox"):
+        try:
+            bbox = BBox.parse(request.GET["bbox"])
+        except DomainError as exc:
+            return JsonResponse({"error": str(exc.message)}, status=400)
+    kind = request.GET.get("kind") or None
+    if kind and kind not in Work.Kind.values:
+        return JsonResponse({"error": _("Unknown kind of works.")}, status=400)
+    response = JsonResponse(
+        selectors.work_geojson(municipality=municipality, bbox=bbox, kind=kind)
+    )
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def work_detail(request: HttpRequest, municipality: Municipality, pk: int) -> HttpResponse:
+    work = selectors.work_get(municipality=municipality, pk=pk)
+    may_change = request.user.is_authenticated and request.user.has_perm(
+        "opencity.publish_work", work)
+    return render(request, "opencity/work_detail.html", {
+        "work": work, "state": work.state(),
+        "map_config": {**_map_config(municipality), "work": work.geometry},
+        "cancel_form": CancelWorkForm() if may_change and not work.cancelled_at else None,
+        "may_change": may_change and not work.cancelled_at,
+    })
+
+
+def _publishing_organisations(user, municipality: Municipality):
+    if not getattr(user, "is_authenticated", False):
+        return Organisation.objects.none()
+    allowed = [o.pk for o in selectors.organisation_list(municipality=municipality)
+               if user.has_perm("opencity.publish_work", o)]
+    return Organisation.objects.filter(pk__in=allowed).order_by("name_uk")
+
+
+def _work_data(cleaned: dict) -> dict:
+    return {k: cleaned.get(k) for k in ("kind", "title", "description", "affected_addresses",
+                                        "geometry", "starts_at", "ends_at")}
+
+
+@login_required
+def work_form(request: HttpRequest, municipality: Municipality, pk: int | None = None):
+    """An organisation publishes works, or corrects its published works."""
+    work = selectors.work_get(municipality=municipality, pk=pk) if pk else None
+    organisations = _publishing_organisations(request.user, municipality)
+    if work is not None:
+        if not request.user.has_perm("opencity.publish_work", work) or work.cancelled_at:
+            raise PermissionDenied
+        organisations = Organisation.objects.filter(pk=work.organisation_id)
+    if not organisations.exists():
+        raise PermissionDenied
+    initial = {}
+    if work is not None:
+        tz = municipality.tz
+        initial = {
+            "organisation": work.organisation_id, "kind": work.kind, "title": work.title,
+            "description": work.description, "affected_addresses": work.affected_addresses,
+            "geometry": json.dumps(work.geometry),
+            "starts_at": timezone.localtime(work.starts_at, tz),
+            "ends_at": timezone.localtime(work.ends_at, tz),
+        }
+    form = WorkForm(request.POST or None, request.FILES or None,
+                    organisations=organisations, initial=initial)
+    # The times typed are the municipality's local times.
+    with timezone.override(municipality.tz):
+        valid = request.method == "POST" and form.is_valid()
+    if valid:
+        data = _work_data(form.cleaned_data)
+        try:
+            if work is None:
+                work = services.work_publish(
+                    actor=request.user, organisation=form.cleaned_data["organisation"],
+                    data=data)
+            else:
+                work = services.work_update(actor=request.user, work=work, data=data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The works are on the public map."))
+            return redirect(work)
+    return render(request, "opencity/work_form.html", {
+        "form": form, "work": work, "map_config": _map_config(municipality),
+    })
+
+
+@login_required
+@require_POST
+def work_cancel(request: HttpRequest, municipality: Municipality, pk: int) -> HttpResponse:
+    work = selectors.work_get(municipality=municipality, pk=pk)
+    form = CancelWorkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for cancelling."))
+        return redirect(work)
+    try:
+        services.work_cancel(actor=request.user, work=work, reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The works are cancelled and left the map."))
+    return redirect(work)

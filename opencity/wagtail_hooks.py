@@ -30,7 +30,7 @@ from edem.municipalities.admin_scoping import (
 )
 
 from . import services
-from .models import DEADLINE_STATUSES, Category, DeadlineClass, Open311Key, Report
+from .models import DEADLINE_STATUSES, Category, DeadlineClass, Open311Key, Report, Work
 
 register_permission_policy(
     Category,
@@ -54,6 +54,9 @@ register_permission_policy(
 register_permission_policy(
     Report,
     MunicipalityRolePermissionPolicy(Report, roles_by_action={"view": ALL_STAFF}),
+)
+register_permission_policy(
+    Work, MunicipalityRolePermissionPolicy(Work, roles_by_action={"view": ALL_STAFF}),
 )
 
 
@@ -198,12 +201,34 @@ class ReportViewSet(MunicipalityScopedViewSetMixin, ModelViewSet):
         return Report.objects.select_related("category", "organisation", "municipality")
 
 
+class WorkViewSet(MunicipalityScopedViewSetMixin, ModelViewSet):
+    """Published works of the staff's municipalities; organisations publish,
+    change and cancel them on the public pages, where the services check roles."""
+
+    model = Work
+    icon = "site"
+    menu_label = _("Works")
+    add_view_enabled = False
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    list_display = ["title", "kind", "organisation", "starts_at", "ends_at", "cancelled_at",
+                    PageLinkColumn("link", label=_("actions"))]
+    list_filter = ["kind", "organisation"]
+    search_fields = ["title", "affected_addresses"]
+    ordering = ["-starts_at"]
+    form_fields = ["title"]
+
+    def get_queryset(self, request):
+        return Work.objects.select_related("organisation", "municipality")
+
+
 class OpenCityGroup(ModelViewSetGroup):
     menu_label = _("Open city")
     menu_icon = "warning"
     menu_order = 260
     items = (
         ReportViewSet("opencity_report"),
+        WorkViewSet("opencity_work"),
         CategoryViewSet("opencity_category"),
         DeadlineClassViewSet("opencity_deadline_class"),
         Open311KeyViewSet("opencity_open311_key"),

@@ -27,6 +27,8 @@
 
   function reportMap(element, cfg) {
     var map = baseMap(element, cfg, 12);
+    // Other layers (e.g. works) may join this map.
+    element.dispatchEvent(new CustomEvent("opencity:map", { bubbles: true, detail: { map: map } }));
     var cluster = typeof L.markerClusterGroup === "function"
       ? L.markerClusterGroup({ chunkedLoading: true })
       : L.layerGroup();
@@ -56,16 +58,20 @@
           .then(function (r) { return r.ok ? r.json() : { features: [] }; })
           .then(function (data) {
             if (mine !== generation) { return; }
+            // Features are compact; the legend names statuses and categories.
+            var legend = data.legend || { statuses: {}, categories: {}, url_prefix: "" };
             var markers = data.features.map(function (f) {
               var c = f.geometry.coordinates;
-              var marker = L.marker([c[1], c[0]], { title: f.properties.category });
+              var category = legend.categories[String(f.properties.category)] || "";
+              var marker = L.marker([c[1], c[0]], { title: category });
               var link = document.createElement("a");
-              link.href = f.properties.url;
-              link.textContent = "№" + f.id + " · " + f.properties.category;
+              link.href = legend.url_prefix + f.id + "/";
+              link.textContent = "№" + f.id + " · " + category;
               var box2 = document.createElement("div");
               box2.appendChild(link);
               box2.appendChild(document.createElement("br"));
-              box2.appendChild(document.createTextNode(f.properties.status_label));
+              box2.appendChild(document.createTextNode(
+                legend.statuses[f.properties.status] || f.properties.status));
               marker.bindPopup(box2);
               return marker;
             });

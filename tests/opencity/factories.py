@@ -19,6 +19,7 @@ from opencity.models import (
     ReportEscalation,
     ReportEvent,
     ReportPhoto,
+    Work,
 )
 from tests.factories import CitizenFactory, MunicipalityFactory, UserFactory
 
@@ -111,6 +112,20 @@ def _key(municipality, **kwargs) -> Open311Key:
     )
 
 
+def _work(municipality, **kwargs) -> Work:
+    from tests.factories import OrganisationFactory
+
+    now = timezone.now()
+    return Work.objects.create(
+        municipality=municipality, organisation=OrganisationFactory(municipality=municipality),
+        kind=Work.Kind.PLANNED, title="Ремонт водогону",
+        geometry={"type": "Point", "coordinates": [28.658667, 50.254650]},
+        south=Decimal("50.254650"), north=Decimal("50.254650"),
+        west=Decimal("28.658667"), east=Decimal("28.658667"),
+        starts_at=now, ends_at=now + timezone.timedelta(days=1), published_by=UserFactory(),
+    )
+
+
 SCOPED = {
     OpenCitySettings: lambda m, **kw: OpenCitySettings.for_municipality(m),
     DeadlineClass: lambda m, **kw: DeadlineClassFactory(municipality=m),
@@ -121,4 +136,5 @@ SCOPED = {
     ReportEscalation: _escalation,
     CallerMessage: _caller_message,
     Open311Key: _key,
+    Work: _work,
 }
