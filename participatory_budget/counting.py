@@ -25,11 +25,23 @@ equalshares.net defines it. The budget is split equally among all voters; a
 project is bought when its supporters can pay its cost, each paying an equal
 share or, if they have less, everything they have left; among affordable
 projects the one whose supporters pay least per unit of cost is bought first.
-Completion "add1": while the outcome is not exhaustive (some project still
-fits the real budget) the per-voter budget is raised by one currency unit and
-the method rerun, keeping the new outcome only while it costs at most the real
-budget (and while raising can still change it: once one voter's share exceeds
-the cost of all approved projects together, it cannot). What money is left is then filled greedily by number of supporters.
+Completion "add1" (equalshares.net's default, "integral"): after the run with
+budget / voters each, the per-voter budget is set to the whole currency units
+below it plus one, then raised one unit at a time, and the method rerun each
+time; a new outcome is kept while it costs at most the real budget, and the
+raising stops at the first exhaustive outcome (one to which no other project
+fits the real budget) — or once the share exceeds the cost of all approved
+projects together, past which raising cannot change the outcome. What money
+is left is then filled greedily by number of supporters.
+
+**Explanations** (``Decision``, also in ``pb_tally --json`` under
+``decisions``): greedy records each project's support, cost and the money
+left when its turn came (so a skipped project shows why it did not fit);
+equal shares records, for a bought project, the equal payment each supporter
+made and how many paid it in full (the others had less and gave all they
+had), and for a project it could not buy, the money its supporters still had
+together at the end, which is less than its cost; the greedy completion then
+records the money left when each remaining project's turn came.
 """
 
 from __future__ import annotations
@@ -45,6 +57,7 @@ from math import floor
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from edem.core.errors import DomainError
 
@@ -90,6 +103,21 @@ class Decision:
     supporters_money: Fraction | None = None  # mes, not bought: money its supporters had
     full_payers: int | None = None  # mes, bought: supporters who paid ``payment`` in full
 
+    def as_json(self) -> dict:
+        """The figures as JSON: exact amounts as integers or ``"a/b"``, None if not used."""
+        return {
+            "project_id": self.project_id,
+            "selected": self.selected,
+            "reason": self.reason,
+            "position": self.position,
+            "cost": plain_number(self.cost),
+            "support": plain_number(self.support),
+            "money_left_before": optional_number(self.money_left_before),
+            "payment": optional_number(self.payment),
+            "full_payers": self.full_payers,
+            "supporters_money": optional_number(self.supporters_money),
+        }
+
 
 @dataclass
 class Outcome:
@@ -106,20 +134,40 @@ class Outcome:
     def total_cost(self) -> Fraction:
         return sum((self.decisions[p].cost for p in self.selected), Fraction(0))
 
+    def ordered_decisions(self) -> list[Decision]:
+        """Winners in the order chosen, then the others by support (ties by id)."""
+        return sorted(
+            self.decisions.values(),
+            key=lambda d: (not d.selected, d.position if d.selected else 0, -d.support,
+                           id_key(d.project_id)),
+        )
+
     def as_json(self) -> dict:
-        """The machine-readable summary printed by ``pb_tally --json``."""
+        """The machine-readable summary printed by ``pb_tally --json``.
+
+        ``decisions`` carries, per project, the figures the results page
+        explains it with (see ``Decision.as_json``).
+        """
         return {
             "rule": self.rule,
             "selected": sorted(self.selected),
             "total_cost": plain_number(self.total_cost),
             "budget": plain_number(self.budget),
             "selection_order": list(self.selected),
+            "voters": self.voters,
+            "voter_budget": optional_number(self.voter_budget),
+            "decisions": [d.as_json() for d in self.ordered_decisions()],
         }
 
 
 def plain_number(value: Fraction) -> int | str:
     """An integer stays an integer; any other exact amount is written as ``a/b``."""
     return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def optional_number(value: Fraction | None) -> int | str | None:
+    """``plain_number``, keeping None (a figure the rule did not produce)."""
+    return None if value is None else plain_number(value)
 
 
 def support(election: Election) -> dict[str, Fraction]:
@@ -706,39 +754,68 @@ def money(value: Fraction | None) -> str:
 
 def explain(decision: Decision, outcome: Outcome) -> str:
     """One sentence saying why a project was or was not chosen, with its figures."""
+    supporters = int(decision.support) if decision.support.denominator == 1 else 0
     figures = {
         "support": money(decision.support), "cost": money(decision.cost),
         "left": money(decision.money_left_before), "payment": money(decision.payment),
         "money": money(decision.supporters_money), "share": money(outcome.voter_budget),
+        "payers": decision.full_payers,
+        "others": supporters - (decision.full_payers or 0),
     }
-    texts = {
-        Reason.TAKEN: _("Support %(support)s, cost %(cost)s: chosen, it fitted the "
-                        "%(left)s still left."),
-        Reason.NO_ROOM: _("Support %(support)s, cost %(cost)s: skipped, only %(left)s "
-                          "was left when its turn came."),
-        Reason.MES_BOUGHT: _("Bought by its %(support)s supporters: each paid at most "
-                             "%(payment)s of their %(share)s share."),
-        Reason.MES_UNAFFORDABLE: _("Not affordable for its %(support)s supporters: "
-                                   "they had %(money)s left, the project costs %(cost)s."),
-        Reason.COMPLETION_TAKEN: _("Added after equal shares, by number of supporters "
-                                   "(%(support)s): it fitted the %(left)s left."),
-        Reason.COMPLETION_NO_ROOM: _("Not chosen: only %(left)s was left."),
-    }
-    return texts[decision.reason] % figures
+    reason = decision.reason
+    if reason == Reason.TAKEN:
+        text = _("Support %(support)s, cost %(cost)s: chosen, it fitted the "
+                 "%(left)s still left.")
+    elif reason == Reason.NO_ROOM:
+        text = _("Support %(support)s, cost %(cost)s: skipped, only %(left)s "
+                 "was left when its turn came.")
+    elif reason == Reason.MES_BOUGHT and decision.full_payers is None:
+        text = _("Bought by its %(support)s supporters: each paid at most "
+                 "%(payment)s of their %(share)s share.")
+    elif reason == Reason.MES_BOUGHT and decision.full_payers < supporters:
+        text = ngettext(
+            "Bought by its %(support)s supporters: %(payers)s paid %(payment)s each; "
+            "one more had less left and paid all they had (share %(share)s).",
+            "Bought by its %(support)s supporters: %(payers)s paid %(payment)s each; "
+            "the other %(others)s had less left and paid all they had (share %(share)s).",
+            figures["others"],
+        )
+    elif reason == Reason.MES_BOUGHT:
+        text = ngettext(
+            "Bought by its only supporter, who paid %(payment)s of a %(share)s share.",
+            "Bought by its %(support)s supporters: each paid %(payment)s of their "
+            "%(share)s share.",
+            supporters,
+        )
+    elif reason == Reason.MES_UNAFFORDABLE:
+        text = ngettext(
+            "Not affordable for its %(support)s supporter: they had %(money)s left, "
+            "the project costs %(cost)s.",
+            "Not affordable for its %(support)s supporters: they had %(money)s left, "
+            "the project costs %(cost)s.",
+            supporters,
+        )
+        if decision.money_left_before is not None and not decision.selected:
+            # The greedy completion came to it too, and it did not fit either.
+            text += " " + _("Not chosen: only %(left)s was left.")
+    elif reason == Reason.COMPLETION_TAKEN:
+        text = _("Added after equal shares, by number of supporters "
+                 "(%(support)s): it fitted the %(left)s left.")
+    else:
+        text = _("Not chosen: only %(left)s was left.")
+    return text % figures
 
 
 def explain_lines(election: Election, outcome: Outcome) -> list[str]:
     """The whole count as text: winners first in the order chosen, then the others."""
     lines = [
-        _("Rule: %(rule)s. Budget %(budget)s, spent %(spent)s, %(count)d projects chosen.")
+        ngettext("Rule: %(rule)s. Budget %(budget)s, spent %(spent)s, %(count)d project chosen.",
+                 "Rule: %(rule)s. Budget %(budget)s, spent %(spent)s, %(count)d projects chosen.",
+                 len(outcome.selected))
         % {"rule": outcome.rule, "budget": money(outcome.budget),
            "spent": money(outcome.total_cost), "count": len(outcome.selected)}
     ]
-    decisions = sorted(
-        outcome.decisions.values(),
-        key=lambda d: (not d.selected, d.position or 10**9, -d.support, id_key(d.project_id)),
-    )
-    for decision in decisions:
+    for decision in outcome.ordered_decisions():
         name = election.projects[decision.project_id].name
         mark = "+" if decision.selected else "-"
         lines.append(f"{mark} {decision.project_id} {name}: {explain(decision, outcome)}")

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edem.core.errors import DomainError
-from participatory_budget import counting
+from participatory_budget import counting, pabulib
 from participatory_budget.pabulib import Election, PBBallot, PBProject
 
 PABULIB = Path(__file__).resolve().parents[1] / "data" / "pabulib"
@@ -128,12 +128,26 @@ def test_mes_full_tie_goes_to_the_lower_id():
     assert counting.equal_shares(e).selected == ["9"]
 
 
-def test_mes_tie_of_cost_prefers_more_supporters_then_the_lower_id():
-    # "1" costs 12 with 2 supporters (6 each); "2" costs 12 with 3 supporters who hold
-    # too little to pay equally... build equal effective counts: 1 supporter each.
+def test_mes_full_tie_of_lone_supporters_goes_by_id():
     e = election(40, {"2": 10, "1": 10, "3": 10}, [["2"], ["1"], ["3"], []])
     outcome = counting.equal_shares(e)
     assert outcome.selected == ["1", "2", "3"]  # all bought, in id order (ties)
+
+
+def test_mes_tie_of_payment_and_cost_goes_to_more_supporters_before_the_id():
+    # Ten voters with 5 each. "3" (cost 30, six supporters paying 5) is bought first
+    # and empties voters 2-7. Then "1" (cost 10: voters 0 and 1 pay 5 each) and "2"
+    # (cost 10: its five supporters include voters 2-4, who have nothing left, so
+    # voters 8 and 9 pay 5 each) cost their supporters the same per unit and the
+    # same in all: "2" has more supporters and goes first although its id is higher.
+    ballots = [["1"], ["1"], ["2", "3"], ["2", "3"], ["2", "3"], ["3"], ["3"], ["3"],
+               ["2"], ["2"]]
+    e = election(50, {"1": 10, "2": 10, "3": 30}, ballots)
+    outcome = counting.equal_shares(e)
+    assert outcome.selected == ["3", "2", "1"]
+    two = outcome.decisions["2"]
+    assert (two.payment, two.full_payers, two.support) == (5, 2, 5)
+    assert "the other 3 had less left" in counting.explain(two, outcome)
 
 
 def test_mes_buys_proportionally_where_greedy_serves_only_the_majority():
@@ -178,15 +192,61 @@ def test_mes_refuses_points_ballots():
         counting.tally(e, "borda")
 
 
+def test_json_explains_every_greedy_decision():
+    out = StringIO()
+    call_command("pb_tally", str(PABULIB / "poland_czestochowa_2020_grabowka.pb"),
+                 rule="greedy", json=True, stdout=out)
+    data = json.loads(out.getvalue())
+    decisions = {d["project_id"]: d for d in data["decisions"]}
+    assert set(decisions) == set(pabulib.parse(
+        PABULIB / "poland_czestochowa_2020_grabowka.pb").projects)
+    assert [d["project_id"] for d in data["decisions"][:len(data["selected"])]] == (
+        data["selection_order"])
+    for d in decisions.values():
+        assert d["money_left_before"] is not None
+        if d["reason"] == counting.Reason.NO_ROOM:
+            assert Fraction(d["cost"]) > Fraction(d["money_left_before"])
+        else:
+            assert d["reason"] == counting.Reason.TAKEN
+            assert Fraction(d["cost"]) <= Fraction(d["money_left_before"])
+    assert decisions["448"]["reason"] == counting.Reason.NO_ROOM
+
+
+def test_json_explains_every_equal_shares_decision_with_exact_figures():
+    out = StringIO()
+    call_command("pb_tally", str(PABULIB / "poland_wieliczka_2023.pb"), rule="mes",
+                 json=True, stdout=out)
+    data = json.loads(out.getvalue())
+    share = Fraction(data["voter_budget"])
+    assert share == 302 and data["voters"] == 6586
+    reasons = {d["reason"] for d in data["decisions"]}
+    assert {counting.Reason.MES_BOUGHT, counting.Reason.MES_UNAFFORDABLE} <= reasons
+    for d in data["decisions"]:
+        cost = Fraction(d["cost"])
+        if d["reason"] == counting.Reason.MES_BOUGHT:
+            # The full payers paid the equal payment; the rest gave less (all they had).
+            payment = Fraction(d["payment"])
+            assert 0 < payment <= share and d["full_payers"] >= 1
+            assert payment * d["full_payers"] <= cost
+            assert payment * d["support"] >= cost
+        elif d["reason"] == counting.Reason.MES_UNAFFORDABLE:
+            assert Fraction(d["supporters_money"]) < cost or d["support"] == 0
+
+
 # --- the fast path is the exact method --------------------------------------------
 
 def reference_mes_fixed(e: Election, share: Fraction) -> list[str]:
     """equalshares.net's algorithm, voter by voter, in fractions, without shortcuts."""
+    return reference_mes_run(e, share)[0]
+
+
+def reference_mes_run(e: Election, share: Fraction):
+    """The plain run, with each purchase's payment and everyone's money at the end."""
     approvers = {p: [n for n, b in enumerate(e.ballots) if p in b.projects]
                  for p in e.projects}
     money = [share] * len(e.ballots)
     remaining = {p for p in e.projects if e.projects[p].cost > 0 and approvers[p]}
-    winners = []
+    winners, payments = [], {}
     while True:
         rates = {}
         for p in sorted(remaining):
@@ -203,12 +263,13 @@ def reference_mes_fixed(e: Election, share: Fraction) -> list[str]:
                     break
             rates[p] = payment / cost
         if not rates:
-            return winners
+            return winners, payments, money
         low = min(rates.values())
         best = min((p for p in rates if rates[p] == low),
                    key=lambda p: (e.projects[p].cost, -len(approvers[p]),
                                   counting.id_key(p)))
         payment = rates[best] * e.projects[best].cost
+        payments[best] = payment
         for i in approvers[best]:
             money[i] = max(money[i] - payment, Fraction(0))
         winners.append(best)
@@ -247,3 +308,68 @@ def test_equal_shares_outcome_respects_the_budget_and_is_exhaustive(e):
     assert len(set(outcome.selected)) == len(outcome.selected)
     left = e.budget - outcome.total_cost
     assert all(e.projects[p].cost > left for p in e.projects if p not in outcome.selected)
+
+
+def reference_equal_shares(e: Election) -> list[str]:
+    """add1 (integral) and greedy completion around the plain run, share by share."""
+    voters = len(e.ballots)
+    cost = {p: e.projects[p].cost for p in e.projects}
+
+    def spent(chosen):
+        return sum((cost[p] for p in chosen), Fraction(0))
+
+    def exhaustive(chosen):
+        return all(p in chosen or spent(chosen) + cost[p] > e.budget for p in cost)
+
+    winners = reference_mes_fixed(e, Fraction(e.budget, voters)) if voters else []
+    whole = int(Fraction(e.budget, voters)) if voters else 0
+    approved = sum((cost[p] for p in cost if any(p in b.projects for b in e.ballots)),
+                   Fraction(0))
+    while voters and not exhaustive(winners) and whole <= approved:
+        trial = reference_mes_fixed(e, Fraction(whole + 1))
+        if spent(trial) > e.budget:
+            break
+        whole, winners = whole + 1, trial
+    approvals = {p: sum(p in b.projects for b in e.ballots) for p in cost}
+    left = e.budget - spent(winners)
+    chosen = list(winners)
+    for p in sorted((p for p in cost if p not in winners),
+                    key=lambda p: (-approvals[p], cost[p], counting.id_key(p))):
+        if cost[p] <= left:
+            chosen.append(p)
+            left -= cost[p]
+    return chosen
+
+
+@settings(max_examples=150, deadline=None)
+@given(elections)
+def test_equal_shares_with_add1_and_completion_equals_the_plain_definition(e):
+    assert counting.equal_shares(e).selected == reference_equal_shares(e)
+
+
+@settings(max_examples=150, deadline=None)
+@given(elections, st.integers(0, 8), st.integers(1, 12))
+def test_a_range_of_shares_proved_at_once_has_the_outcome_of_each_share(e, start, width):
+    method = counting._EqualShares(e)
+    low = int(Fraction(e.budget, len(e.ballots))) + start
+    try:
+        bounded = counting._BoundedShares(method)
+        got = bounded.run(Fraction(low), Fraction(low + width))[0]
+    except counting._Undecided:
+        return  # not provable at once: the count then tries the shares one by one
+    for share in range(low, low + width + 1):
+        assert got == reference_mes_fixed(e, Fraction(share))
+
+
+@settings(max_examples=150, deadline=None)
+@given(elections, st.integers(0, 6))
+def test_replayed_figures_are_the_exact_payments_and_money_left(e, extra):
+    share = Fraction(e.budget, len(e.ballots)) + extra
+    winners, payments, money = reference_mes_run(e, share)
+    figures = counting._EqualShares(e).replay(share, winners)
+    assert figures.payments == payments
+    for p in e.projects:
+        supporters = [n for n, b in enumerate(e.ballots) if p in b.projects]
+        if p not in winners:
+            assert figures.left_with_supporters[p] == sum(
+                (money[n] for n in supporters), Fraction(0))
