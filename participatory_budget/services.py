@@ -909,8 +909,10 @@ def _change_ballot(*, actor, unit: Unit, change) -> Ballot | None:
     """Apply ``change`` (current selection → new selection) to the voter's locked ballot."""
     require(actor, "participatory_budget.vote", unit.cycle)
     _require_voting_open(unit)
-    _require_eligible(actor, unit.cycle, "budget.vote")
     identity = actor.identity
+    if Ballot.objects.filter(unit=unit, identity=identity, source=Ballot.Source.PAPER).exists():
+        raise Conflict(_("Your paper ballot in this unit is already counted."))
+    _require_eligible(actor, unit.cycle, "budget.vote")
     now = timezone.now()
     ballot, created = _ballot_for_update(unit, identity, {
         "municipality": unit.cycle.municipality, "cycle": unit.cycle, "user": actor,
