@@ -70,7 +70,28 @@ def test_round_trip_of_every_shared_file_keeps_the_greedy_winners(name):
     assert counting.greedy(again).selected == counting.greedy(e).selected
 
 
-def test_round_trip_keeps_the_equal_shares_winners():
-    e = pabulib.parse(PABULIB / "poland_wieliczka_2023.pb")
+@pytest.mark.parametrize("name", ["poland_wieliczka_2023.pb", "poland_gdansk_2020_.pb"])
+def test_round_trip_keeps_the_equal_shares_winners_and_figures(name):
+    e = pabulib.parse(PABULIB / name)
     again = pabulib.parse(pabulib.dump(e))
-    assert counting.equal_shares(again).selected == counting.equal_shares(e).selected
+    first, second = counting.equal_shares(e), counting.equal_shares(again)
+    assert second.selected == first.selected
+    assert second.as_json() == first.as_json()
+
+
+def test_parse_reads_spaces_empty_ballots_and_short_rows():
+    text = SMALL.replace("b;1;3;41", "b; 1 , 2 ;3, 1 ;41\nc;;;\nd;2")
+    e = pabulib.parse(text)
+    b, c, d = e.ballots[1:]
+    assert b.projects == ("1", "2") and b.points == (3, 1) and b.extra == {"age": "41"}
+    assert c.projects == () and c.points == () and c.extra == {"age": ""}
+    assert d.projects == ("2",) and d.points is None and d.extra == {}
+    # Project ids on ballots are the project's own string, shared by every ballot.
+    assert b.projects[0] is e.projects["1"].project_id
+
+
+def test_parse_names_the_line_of_a_broken_ballot():
+    text = SMALL.replace("b;1;3;41", "b;1;3;41\nc;1,7;1,1;50")
+    with translation.override("en"), pytest.raises(PabulibError) as error:
+        pabulib.parse(text)
+    assert "Line 13" in str(error.value) and "7" in str(error.value)
