@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -147,7 +148,8 @@ def test_mes_tie_of_payment_and_cost_goes_to_more_supporters_before_the_id():
     assert outcome.selected == ["3", "2", "1"]
     two = outcome.decisions["2"]
     assert (two.payment, two.full_payers, two.support) == (5, 2, 5)
-    assert "the other 3 had less left" in counting.explain(two, outcome)
+    with translation.override("en"):
+        assert "the other 3 had less left" in counting.explain(two, outcome)
 
 
 def test_mes_buys_proportionally_where_greedy_serves_only_the_majority():
@@ -181,7 +183,12 @@ def test_mes_completes_greedily_by_supporters():
     assert outcome.selected == ["1"]
     assert outcome.voter_budget == 5
     assert outcome.decisions["1"].reason == counting.Reason.COMPLETION_TAKEN
-    assert outcome.decisions["2"].money_left_before == 4
+    two = outcome.decisions["2"]
+    assert two.money_left_before == 4 and two.supporters_money == 5
+    with translation.override("en"):
+        text = counting.explain(two, outcome)
+    # Both steps are explained: equal shares could not buy it, completion had no room.
+    assert "they had 5 left, the project costs 6" in text and "only 4 was left" in text
 
 
 def test_mes_refuses_points_ballots():
