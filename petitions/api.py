@@ -105,14 +105,26 @@ class PetitionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def sign(self, request, municipality=None, pk=None):
         """Sign as the logged-in person; refusals are 400/403/409/429 with a reason."""
-        petition = self.get_object()
-        services.signature_create(
-            actor=request.user, petition=petition,
-            ip=request.META.get("REMOTE_ADDR") or None,
-            session_key=request.session.session_key or "",
+        try:
+            petition_id = int(pk)
+        except (TypeError, ValueError) as exc:
+            raise Http404 from exc
+        petition = selectors.petition_for_signing(
+            municipality=self.kwargs["municipality"], pk=petition_id
         )
+        try:
+            signature = services.signature_create(
+                actor=request.user, petition=petition,
+                ip=request.META.get("REMOTE_ADDR") or None,
+                session_key=request.session.session_key or "",
+            )
+        except services.RateLimited as exc:
+            return Response(
+                {"detail": str(exc.message), "code": exc.code},
+                status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": "60"},
+            )
         return Response(
-            {"signed": True, "signatures": selectors.signature_count(petition)},
+            {"signed": True, "signatures": signature.count},
             status=status.HTTP_201_CREATED,
         )
 

@@ -18,20 +18,28 @@ import logging
 import random
 import re
 import time
+import uuid
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edem.accounts.eligibility import eligibility_check
+from edem.accounts.eligibility import (
+    EffectivePolicy,
+    effective_policy,
+    eligibility_check,
+    evaluate,
+)
+from edem.accounts.models import EligibilityPolicy
 from edem.core.errors import Conflict, DomainError, PermissionRefused
 from edem.core.transitions import check_transition
 from edem.core.uploads import clean_image
@@ -105,10 +113,29 @@ def _require_eligible(actor, municipality, action: str, policy: StatutePolicy, a
         raise PermissionRefused(result.reason, code=result.code)
 
 
+def _frozen_policy(petition: Petition) -> EffectivePolicy:
+    """Who may sign a published petition: the policy copied onto it at publication."""
+    return EffectivePolicy(
+        residency_required=petition.residents_only,
+        min_age=petition.min_age,
+        accepted_auth_methods=frozenset(petition.accepted_auth_methods or ()) or None,
+    )
+
+
+def _signing_eligibility(identity, petition: Petition, at: dt.datetime | None = None):
+    municipality = petition.municipality
+    day = (at or timezone.now()).astimezone(municipality.tz).date()
+    return evaluate(
+        identity, municipality, "petition.sign", policy=_frozen_policy(petition), day=day
+    )
+
+
 def eligibility_for(actor, petition: Petition, action: str = "petition.sign"):
     """The eligibility answer shown next to the sign button (no exception)."""
     identity = getattr(actor, "identity", None) if actor.is_authenticated else None
-    policy = _policy(petition if petition.published_at else statute_for(petition.municipality))
+    if petition.published_at and action == "petition.sign":
+        return _signing_eligibility(identity, petition)
+    policy = _policy(statute_for(petition.municipality))
     return eligibility_check(identity, petition.municipality, action, process=policy)
 
 
@@ -195,8 +222,6 @@ def _store_attachments(
 
 
 def _random_name() -> str:
-    import uuid
-
     return uuid.uuid4().hex
 
 
@@ -358,6 +383,18 @@ def petition_approve(*, actor, petition: Petition) -> Petition:
                      petition.status, Status.COLLECTING)
     municipality = petition.municipality
     statute = statute_for(municipality)
+    # Who may sign is the municipality's policy narrowed by the statute, frozen
+    # now: later edits of either never change a running petition.
+    policy = effective_policy(
+        EligibilityPolicy.for_municipality(municipality), _policy(statute)
+    )
+    if policy.accepted_auth_methods is not None and not policy.accepted_auth_methods:
+        raise DomainError(
+            _("The petition statute and the municipality's eligibility policy accept "
+              "no common login method, so nobody could sign. Correct the statute "
+              "first."),
+            code="no_login_method",
+        )
     now = timezone.now()
     before = _snapshot(petition)
     petition.status = Status.COLLECTING
@@ -365,9 +402,9 @@ def petition_approve(*, actor, petition: Petition) -> Petition:
     petition.collection_ends_at = collection_end(municipality, now, statute.collection_days)
     petition.signature_threshold = statute.signature_threshold
     petition.answer_working_days = statute.answer_working_days
-    petition.min_age = statute.min_age
-    petition.residents_only = statute.residents_only
-    petition.accepted_auth_methods = list(statute.accepted_auth_methods or [])
+    petition.min_age = policy.min_age
+    petition.residents_only = policy.residency_required
+    petition.accepted_auth_methods = sorted(policy.accepted_auth_methods or [])
     petition.signers_public = statute.signers_public
     petition.save()
     PetitionCounter.objects.bulk_create(
@@ -484,20 +521,108 @@ def petition_answer(
 
 
 # --- signing ---------------------------------------------------------------------------
+#
+# Signing is the hot path (a popular petition may collect thousands of
+# signatures a minute), so a signature costs the database one statement: the
+# petition and the person are already loaded by the request, the eligibility
+# rules are the ones frozen on the petition, the rate limits come from a
+# short-lived copy of the statute and are counted in one cache round trip.
+
+SIGN_LIMITS_TTL = 10.0  # seconds a worker trusts its copy of the rate limits
 
 
-def _over_limit(key: str, limit: int) -> bool:
-    """Count one attempt in this minute's bucket; True once ``limit`` is passed."""
-    if not limit:
-        return False
-    bucket = f"petitions:rate:{key}:{int(time.time() // 60)}"
-    if cache.add(bucket, 1, timeout=120):
-        return False
-    try:
-        return cache.incr(bucket) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(bucket, 1, timeout=120)
-        return False
+@dataclass(frozen=True)
+class SignLimits:
+    """Signatures allowed per minute from one IP address / one session (0: no limit)."""
+
+    per_ip: int
+    per_session: int
+
+
+_sign_limits: dict[int, tuple[float, SignLimits]] = {}
+
+
+def sign_limits_for(municipality: Municipality) -> SignLimits:
+    """The statute's rate limits, re-read at most every ``SIGN_LIMITS_TTL`` seconds.
+
+    A moderator who tightens a limit during an attack sees it applied by every
+    worker within seconds (at once by the worker that saved it), without a
+    query per signature.
+    """
+    now = time.monotonic()
+    cached = _sign_limits.get(municipality.pk)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    row = (
+        PetitionSettings.objects.filter(municipality=municipality)
+        .values_list("sign_limit_per_ip", "sign_limit_per_session")
+        .first()
+    )
+    if row is None:
+        statute = statute_for(municipality)
+        row = (statute.sign_limit_per_ip, statute.sign_limit_per_session)
+    limits = SignLimits(per_ip=row[0], per_session=row[1])
+    _sign_limits[municipality.pk] = (now + SIGN_LIMITS_TTL, limits)
+    return limits
+
+
+def forget_sign_limits(municipality_id: int | None = None) -> None:
+    """Drop this worker's copy of the limits (after the statute is saved)."""
+    if municipality_id is None:
+        _sign_limits.clear()
+    else:
+        _sign_limits.pop(municipality_id, None)
+
+
+def _count_attempts(keys: Sequence[str]) -> list[int]:
+    """Count one attempt under each key in this minute's bucket; the new totals.
+
+    With Redis (production) every key is counted in one pipelined round trip;
+    other cache backends count key by key.
+    """
+    bucket = int(time.time() // 60)
+    names = [f"petitions:rate:{key}:{bucket}" for key in keys]
+    client = getattr(cache, "client", None)
+    if client is not None and hasattr(client, "get_client"):
+        pipe = client.get_client(write=True).pipeline(transaction=False)
+        for name in names:
+            raw = client.make_key(name)
+            pipe.incr(raw)
+            pipe.expire(raw, 120)
+        return [int(n) for n in pipe.execute()[::2]]
+    counts = []
+    for name in names:
+        if cache.add(name, 1, timeout=120):
+            counts.append(1)
+            continue
+        try:
+            counts.append(cache.incr(name))
+        except ValueError:  # expired between add and incr
+            cache.set(name, 1, timeout=120)
+            counts.append(1)
+    return counts
+
+
+def _check_rate(municipality: Municipality, ip: str | None, session_hash: str) -> None:
+    """Refuse a signature over the statute's per-IP or per-session limit."""
+    limits = sign_limits_for(municipality)
+    checks = []
+    if ip and limits.per_ip:
+        checks.append((
+            f"ip:{ip}", limits.per_ip,
+            _("Too many signatures from your network. Please try again in a minute."),
+        ))
+    if session_hash and limits.per_session:
+        checks.append((
+            f"s:{session_hash}", limits.per_session,
+            _("You are signing too fast. Please try again in a minute."),
+        ))
+    if not checks:
+        return
+    counts = _count_attempts([key for key, _limit, _message in checks])
+    for (_key, limit, message), count in zip(checks, counts, strict=True):
+        if count > limit:
+            raise RateLimited(message)
 
 
 def subnet_of(ip: str | None) -> str:
@@ -512,6 +637,53 @@ def subnet_of(ip: str | None) -> str:
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
+_SIGN_SQL = """
+WITH new AS (
+    INSERT INTO {signature} (petition_id, identity_id, user_id, created_at, shard,
+                             ip, subnet, session_hash)
+    VALUES (%s, %s, %s, %s, %s, %s::inet, %s, %s)
+    RETURNING id
+), bump AS (
+    INSERT INTO {counter} AS c (petition_id, shard, count) VALUES (%s, %s, 1)
+    ON CONFLICT (petition_id, shard) DO UPDATE SET count = c.count + 1
+    RETURNING count
+)
+SELECT (SELECT id FROM new),
+       (SELECT count FROM bump) + COALESCE(
+           (SELECT SUM(count) FROM {counter} WHERE petition_id = %s AND shard <> %s), 0)
+"""
+
+
+def _insert_signature(signature: Signature) -> int:
+    """Store the signature and add one to its shard; the count as this write saw it.
+
+    On PostgreSQL one statement does both, so outside a transaction it is its
+    own transaction (one round trip) and the unique constraint refuses the
+    row and the increment together. The count returned includes this
+    signature and every one committed before the statement began.
+    """
+    petition_id, shard = signature.petition_id, signature.shard
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            signature.save(force_insert=True)
+            _count_add(petition_id, {shard: 1})
+        return counted(petition_id)
+    sql = _SIGN_SQL.format(
+        signature=connection.ops.quote_name(Signature._meta.db_table),
+        counter=connection.ops.quote_name(PetitionCounter._meta.db_table),
+    )
+    scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with scope, connection.cursor() as cursor:
+        cursor.execute(sql, [
+            petition_id, signature.identity_id, signature.user_id, signature.created_at,
+            shard, signature.ip, signature.subnet, signature.session_hash,
+            petition_id, shard, petition_id, shard,
+        ])
+        signature.pk, count = cursor.fetchone()
+    signature._state.adding = False
+    return count
+
+
 def signature_create(
     *,
     actor,
@@ -524,7 +696,8 @@ def signature_create(
     A second signature of the same person (from any of their accounts, also
     two at once) is refused by the database's unique constraint and answered
     "already signed". The count grows in a random shard of the petition, so
-    concurrent signers do not queue on one row.
+    concurrent signers do not queue on one row. The returned signature's
+    ``count`` is the petition's count including it (what the signer is shown).
     """
     require(actor, "petitions.sign_petition", petition)
     now = timezone.now()
@@ -533,29 +706,30 @@ def signature_create(
             raise DomainError(_("Signing has closed: the collection period is over."),
                               code="closed")
         raise DomainError(_("This petition is not collecting signatures."), code="closed")
-    _require_eligible(actor, petition.municipality, "petition.sign", _policy(petition), now)
-    statute = statute_for(petition.municipality)
-    if ip and _over_limit(f"ip:{ip}", statute.sign_limit_per_ip):
-        raise RateLimited(
-            _("Too many signatures from your network. Please try again in a minute.")
-        )
+    result = _signing_eligibility(actor.identity, petition, now)
+    if not result.allowed:
+        raise PermissionRefused(result.reason, code=result.code)
     session_hash = hashlib.sha256(session_key.encode()).hexdigest() if session_key else ""
-    if session_hash and _over_limit(f"s:{session_hash}", statute.sign_limit_per_session):
-        raise RateLimited(_("You are signing too fast. Please try again in a minute."))
-    shard = random.randrange(COUNTER_SHARDS)
+    _check_rate(petition.municipality, ip, session_hash)
+    signature = Signature(
+        petition=petition, identity_id=actor.identity_id, user=actor, created_at=now,
+        shard=random.randrange(COUNTER_SHARDS), ip=ip or None, subnet=subnet_of(ip),
+        session_hash=session_hash,
+    )
     try:
-        with transaction.atomic():
-            signature = Signature.objects.create(
-                petition=petition, identity_id=actor.identity_id, user=actor,
-                created_at=now, shard=shard, ip=ip or None, subnet=subnet_of(ip),
-                session_hash=session_hash,
-            )
-            _count_add(petition.pk, {shard: 1})
+        signature.count = _insert_signature(signature)
     except IntegrityError as exc:
         raise Conflict(
             _("You have already signed this petition."), code="already_signed"
         ) from exc
-    transaction.on_commit(lambda: after_signatures(petition.pk))
+    # Only a signature that may have completed the threshold looks further.
+    may_complete = (
+        petition.status == Status.COLLECTING
+        and signature.count >= petition.signature_threshold
+    )
+    transaction.on_commit(
+        lambda: after_signatures(petition.pk, check_threshold=may_complete)
+    )
     return signature
 
 
@@ -578,12 +752,16 @@ def counted(petition_id: int) -> int:
     )["n"]
 
 
-def after_signatures(petition_id: int) -> None:
+def after_signatures(petition_id: int, *, check_threshold: bool = True) -> None:
     """After a signature commits: reach the threshold, refresh the list's copy soon.
 
-    Run after commit, so whoever commits last sees every earlier signature.
+    The signing statement saw every signature committed before it began; two
+    last signers racing may each miss the other, so the count flush (at most
+    two seconds later, and every few seconds from beat) checks the threshold
+    again from the exact count.
     """
-    petition_threshold_check(petition_id=petition_id)
+    if check_threshold:
+        petition_threshold_check(petition_id=petition_id)
     if cache.add(f"petitions:flush:{petition_id}", 1, timeout=2):
         from .tasks import flush_counts
 
@@ -637,18 +815,33 @@ def petition_threshold_check(*, petition_id: int) -> bool:
 
 
 def flush_signature_counts(*, petition_ids: Iterable[int] | None = None) -> int:
-    """Copy the shards' sums onto the petitions for sorting; one statement."""
+    """Copy the shards' sums onto the petitions for sorting, then reach thresholds.
+
+    One statement refreshes the copies; a collecting petition whose exact
+    count has reached its threshold then takes the step (if a racing last
+    signature did not already). Returns how many copies changed.
+    """
     total = PetitionCounter.objects.filter(petition=OuterRef("pk")).values(
         "petition"
     ).annotate(n=Sum("count")).values("n")
     qs = Petition.objects.all()
     if petition_ids is not None:
-        qs = qs.filter(pk__in=list(petition_ids))
+        petition_ids = list(petition_ids)
+        qs = qs.filter(pk__in=petition_ids)
     else:
         qs = qs.filter(status__in=SIGNABLE_STATUSES)
-    return qs.annotate(fresh=Coalesce(Subquery(total), 0)).exclude(
+    changed = qs.annotate(fresh=Coalesce(Subquery(total), 0)).exclude(
         signature_count=F("fresh")
     ).update(signature_count=Coalesce(Subquery(total), 0))
+    complete = Petition.objects.filter(
+        status=Status.COLLECTING, signature_threshold__gt=0,
+        signature_count__gte=F("signature_threshold"),
+    )
+    if petition_ids is not None:
+        complete = complete.filter(pk__in=petition_ids)
+    for petition_id in complete.values_list("pk", flat=True):
+        petition_threshold_check(petition_id=petition_id)
+    return changed
 
 
 def signature_counts_reconcile(*, fix: bool = True) -> list[dict[str, int]]:

@@ -39,3 +39,14 @@ def statute(zhytomyr):
 @pytest.fixture
 def resident(db):
     return CitizenFactory()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_limits():
+    """Each test reads the statute's rate limits afresh (the worker's copy is kept
+    for seconds and a rolled-back test may leave one behind)."""
+    from petitions.services import forget_sign_limits
+
+    forget_sign_limits()
+    yield
+    forget_sign_limits()
