@@ -93,7 +93,9 @@ class UpdateForm(forms.Form):
         label=_("Implementation status"), choices=Idea.Implementation.choices
     )
     happened_on = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date"),
+        # An <input type="date"> reads ISO dates only, whatever the language.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     text = forms.CharField(
         label=_("What has been done"), widget=forms.Textarea(attrs={"rows": 4})
