@@ -162,4 +162,4 @@ def seed_budget(municipality: Municipality) -> Cycle | None:
             actor=official, project=winner, date=municipality.local_today(), progress=40,
             money_spent=str((winner.cost * Decimal("0.35")).quantize(Decimal("1"))),
             note="Підготовлено основу, завезено обладнання.")
-    return cycle
+    return Cycle.objects.get(pk=cycle.pk)

@@ -204,6 +204,8 @@ def results_of(*, cycle: Cycle) -> list[dict[str, Any]]:
 # --- map and statistics ----------------------------------------------------------
 
 MAP_LIMIT = 5000
+WINNING_STATUSES = (Project.Status.SELECTED, Project.Status.IMPLEMENTATION,
+                    Project.Status.DONE)
 
 
 def project_geojson(*, municipality: Municipality, filters: dict | None = None) -> dict[str, Any]:
@@ -224,7 +226,8 @@ def project_geojson(*, municipality: Municipality, filters: dict | None = None) 
                 "title": p.title, "url": p.get_absolute_url(), "cycle": p.cycle.title,
                 "cycle_id": p.cycle_id, "status": p.status,
                 "status_label": str(labels[p.status]), "unit": p.unit.name,
-                "progress": p.progress if p.in_implementation else None,
+                # Winners carry their progress (0 until works start); others none.
+                "progress": p.progress if p.status in WINNING_STATUSES else None,
                 "cost": str(p.cost), "money_spent": str(p.money_spent),
                 "contractor": p.contractor, "lat": float(p.lat), "lon": float(p.lon),
             },
