@@ -337,7 +337,7 @@ def proposal_decide(
     wording of one amendment at most.
     """
     require(actor, "consultations.decide_proposal", proposal)
-    proposal = Proposal.objects.select_for_update().select_related(
+    proposal = Proposal.objects.select_for_update(of=("self",)).select_related(
         "draft", "draft__municipality", "paragraph").get(pk=proposal.pk)
     draft = proposal.draft
     if draft.status != DraftDecision.Status.PUBLISHED:
