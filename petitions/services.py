@@ -31,7 +31,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from edem.accounts.eligibility import (
     EffectivePolicy,
@@ -158,20 +160,29 @@ def _clean_text(
         errors.setdefault("title", []).append(_("Write a title."))
     elif len(title) > statute.title_max_length:
         errors.setdefault("title", []).append(
-            _("The title may have at most %(n)d characters (now %(len)d).")
-            % {"n": statute.title_max_length, "len": len(title)}
+            ngettext(
+                "The title may have at most %(n)d character (now %(len)d).",
+                "The title may have at most %(n)d characters (now %(len)d).",
+                statute.title_max_length,
+            ) % {"n": statute.title_max_length, "len": len(title)}
         )
     if not text:
         errors.setdefault("text", []).append(_("Write the text of the petition."))
     elif len(text) < statute.text_min_length:
         errors.setdefault("text", []).append(
-            _("The text must have at least %(n)d characters (now %(len)d).")
-            % {"n": statute.text_min_length, "len": len(text)}
+            ngettext(
+                "The text must have at least %(n)d character (now %(len)d).",
+                "The text must have at least %(n)d characters (now %(len)d).",
+                statute.text_min_length,
+            ) % {"n": statute.text_min_length, "len": len(text)}
         )
     elif len(text) > statute.text_max_length:
         errors.setdefault("text", []).append(
-            _("The text may have at most %(n)d characters (now %(len)d).")
-            % {"n": statute.text_max_length, "len": len(text)}
+            ngettext(
+                "The text may have at most %(n)d character (now %(len)d).",
+                "The text may have at most %(n)d characters (now %(len)d).",
+                statute.text_max_length,
+            ) % {"n": statute.text_max_length, "len": len(text)}
         )
     for name, value in (("title", title), ("text", text)):
         if _MARKUP.search(value) or _CONTROL.search(value):
@@ -194,7 +205,11 @@ def _store_attachments(
     existing = petition.attachments.filter(is_answer=is_answer).count()
     if existing + len(uploads) > MAX_ATTACHMENTS:
         raise DomainError(
-            _("At most %(n)d attachments may be added.") % {"n": MAX_ATTACHMENTS}
+            ngettext(
+                "At most %(n)d attachment may be added.",
+                "At most %(n)d attachments may be added.",
+                MAX_ATTACHMENTS,
+            ) % {"n": MAX_ATTACHMENTS}
         )
     stored = []
     for upload in uploads:
@@ -421,8 +436,8 @@ def petition_approve(*, actor, petition: Petition) -> Petition:
         kind="petitions.petition_published", recipients=[petition.author],
         municipality=municipality,
         title=_("Your petition is published: %(title)s") % {"title": petition.title},
-        body=_("Signatures are collected until %(date)s.")
-        % {"date": petition.last_signing_day.isoformat()},
+        body=_("Signatures are collected until the end of the day: %(date)s")
+        % {"date": date_format(petition.last_signing_day, "DATE_FORMAT")},
         url=petition.get_absolute_url(),
     )
     return petition
@@ -807,8 +822,12 @@ def petition_threshold_check(*, petition_id: int) -> bool:
         municipality=municipality,
         title=_("The petition has enough signatures: %(title)s")
         % {"title": petition.title},
-        body=_("The municipality must answer by %(date)s.")
-        % {"date": petition.answer_due.isoformat()},
+        body=ngettext(
+            "The municipality must answer within %(n)d working day, by %(date)s",
+            "The municipality must answer within %(n)d working days, by %(date)s",
+            petition.answer_working_days,
+        ) % {"n": petition.answer_working_days,
+             "date": date_format(petition.answer_due, "DATE_FORMAT")},
         url=petition.get_absolute_url(),
     )
     return True
@@ -1092,7 +1111,11 @@ def petition_overdue_alert(*, today: dt.date | None = None) -> int:
                 kind="petitions.deadline_overdue",
                 recipients=_municipality_admins(municipality),
                 municipality=municipality,
-                title=_("%(n)d petitions are past their deadline") % {"n": len(overdue)},
+                title=ngettext(
+                    "%(n)d petition is past its deadline",
+                    "%(n)d petitions are past their deadline",
+                    len(overdue),
+                ) % {"n": len(overdue)},
                 body="\n".join(f"• {p.title}" for p in overdue[:20]),
                 url="/cms/petitions/",
             )

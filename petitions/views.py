@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from edem.core.errors import DomainError
@@ -292,11 +293,17 @@ def petition_similar(request: HttpRequest, municipality: Municipality) -> JsonRe
         {
             "results": [
                 {"id": p.pk, "title": p.title, "url": p.get_absolute_url(),
-                 "status": p.get_status_display(), "signatures": p.count}
+                 "status": p.get_status_display(), "signatures": p.count,
+                 "signatures_label": signatures_label(p.count)}
                 for p in petitions
             ]
         }
     )
+
+
+def signatures_label(count: int) -> str:
+    """"1 signature", "5 signatures" in the reader's language."""
+    return ngettext("%(n)d signature", "%(n)d signatures", count) % {"n": count}
 
 
 CSV_COLUMNS = [

@@ -24,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
@@ -164,8 +164,11 @@ def fraud_view(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(
                         request,
-                        _("%(n)d signatures are invalidated; the signers are told.")
-                        % {"n": batch.invalidated},
+                        ngettext(
+                            "%(n)d signature is invalidated; the signer is told.",
+                            "%(n)d signatures are invalidated; the signers are told.",
+                            batch.invalidated,
+                        ) % {"n": batch.invalidated},
                     )
                     return redirect("petitions_admin:fraud")
                 preview = services.signatures_matching(

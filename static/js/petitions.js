@@ -19,7 +19,8 @@
       link.href = r.url;
       link.textContent = r.title;
       item.appendChild(link);
-      item.appendChild(document.createTextNode(" (" + r.status + ", " + r.signatures + ")"));
+      item.appendChild(document.createTextNode(
+        " (" + r.status + ", " + (r.signatures_label || r.signatures) + ")"));
       list.appendChild(item);
     });
     box.appendChild(heading);
