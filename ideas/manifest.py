@@ -15,13 +15,14 @@ INAPP_EMAIL = ("inapp", "email")
 
 def home_blocks(municipality):
     """The running campaigns with their current phase."""
-    from .selectors import campaign_list
+    from .selectors import campaign_list, phase_label
 
     campaigns = []
     for campaign in campaign_list(municipality=municipality)[:10]:
         phase = campaign.current_phase()
         if phase is not None:
             campaign.phase_now = phase
+            campaign.phase_label = phase_label(phase)
             campaigns.append(campaign)
     return [
         HomeBlock(

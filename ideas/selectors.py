@@ -23,6 +23,7 @@ from .models import (
     Campaign,
     Idea,
     ImplementationUpdate,
+    PhaseKind,
     Support,
 )
 
@@ -67,6 +68,19 @@ class PhaseView:
     @property
     def kind(self) -> str:
         return self.phase.kind
+
+    @property
+    def label(self) -> str:
+        return phase_label(self.phase)
+
+
+def phase_label(phase: Phase | None) -> str:
+    """The phase's name in the reader's language (the stored title is the fallback)."""
+    if phase is None:
+        return ""
+    if phase.kind in PhaseKind.values:
+        return str(PhaseKind(phase.kind).label)
+    return phase.title
 
 
 def phase_timeline(campaign: Campaign, at: dt.datetime | None = None) -> list[PhaseView]:

@@ -182,6 +182,47 @@ def _clean_campaign_fields(
             "ideas_per_person": int(ideas_per_person), "subtopics": topics}
 
 
+def campaign_validate(
+    *,
+    campaign: Campaign | None = None,
+    title: str,
+    description: str,
+    ideas_per_person: int,
+    subtopics: Iterable[str],
+    phases: Mapping[str, tuple[dt.datetime, dt.datetime]],
+) -> tuple[dict[str, Any], list]:
+    """Check a campaign's fields, phases and sub-topics; every problem is reported.
+
+    A sub-topic that already has ideas cannot be dropped. Forms call this to
+    show the problems next to the fields; the services call it before writing.
+    """
+    errors: dict[str, list] = {}
+    fields, ordered = {}, []
+    try:
+        fields = _clean_campaign_fields(
+            title=title, description=description, ideas_per_person=ideas_per_person,
+            subtopics=subtopics,
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        ordered = _clean_phases(phases)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if campaign is not None and campaign.pk and fields:
+        kept = set(fields["subtopics"])
+        for subtopic in campaign.subtopics.exclude(title__in=kept).filter(
+            ideas__isnull=False
+        ).distinct():
+            errors.setdefault("subtopics", []).append(
+                _("The sub-topic “%(title)s” has ideas and cannot be removed.")
+                % {"title": subtopic.title}
+            )
+    if errors:
+        raise ValidationError(errors)
+    return fields, ordered
+
+
 def _set_phases(process: Process, ordered) -> None:
     existing = {phase.kind: phase for phase in process.phases.all()}
     for kind, starts, ends in ordered:
@@ -251,11 +292,10 @@ def campaign_create(
     minimum age, residents only, fewer login methods), never widens it.
     """
     require(actor, "ideas.change_campaign", municipality)
-    fields = _clean_campaign_fields(
+    fields, ordered = campaign_validate(
         title=title, description=description, ideas_per_person=ideas_per_person,
-        subtopics=subtopics,
+        subtopics=subtopics, phases=phases,
     )
-    ordered = _clean_phases(phases)
     process = Process.objects.create(
         municipality=municipality, module="ideas", title=fields["title"],
         description=fields["description"], min_age=min_age,
@@ -299,11 +339,10 @@ def campaign_update(
     campaign = Campaign.objects.select_for_update().select_related("process").get(
         pk=campaign.pk
     )
-    fields = _clean_campaign_fields(
-        title=title, description=description, ideas_per_person=ideas_per_person,
-        subtopics=subtopics,
+    fields, ordered = campaign_validate(
+        campaign=campaign, title=title, description=description,
+        ideas_per_person=ideas_per_person, subtopics=subtopics, phases=phases,
     )
-    ordered = _clean_phases(phases)
     before = _campaign_state(campaign)
     campaign.title = fields["title"]
     campaign.description = fields["description"]

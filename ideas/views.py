@@ -62,6 +62,7 @@ def campaign_list(request: HttpRequest, municipality: Municipality) -> HttpRespo
     campaigns = list(selectors.campaign_list(municipality=municipality)[:50])
     for campaign in campaigns:
         campaign.phase_now = campaign.current_phase()
+        campaign.phase_label = selectors.phase_label(campaign.phase_now)
         campaign.counts = selectors.campaign_counts(campaign)
     return render(request, "ideas/campaign_list.html", {"campaigns": campaigns})
 
@@ -82,6 +83,7 @@ def campaign_detail(request: HttpRequest, municipality: Municipality, pk: int) -
             "campaign": campaign,
             "timeline": selectors.phase_timeline(campaign),
             "countdown_phase": phase,
+            "countdown_label": selectors.phase_label(phase),
             "countdown_direction": direction,
             "countdown_to": moment,
             "subtopics": selectors.subtopic_list(campaign=campaign),
@@ -327,7 +329,7 @@ def idea_detail(request: HttpRequest, municipality: Municipality, pk: int) -> Ht
         {
             "campaign": campaign,
             "idea": idea,
-            "phase": campaign.current_phase(),
+            "phase_label": selectors.phase_label(campaign.current_phase()),
             "support_open": support_open and idea.status in ("published", "shortlisted"),
             "comment_open": comment_open and idea.status in ("published", "shortlisted"),
             "can_edit": is_author and idea.status == Idea.Status.PUBLISHED

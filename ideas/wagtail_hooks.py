@@ -127,6 +127,21 @@ class CampaignForm(WagtailAdminModelForm):
         if campaign.pk:
             self.fields["municipality"].disabled = True
 
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            arguments = self.service_arguments()
+            try:
+                services.campaign_validate(
+                    campaign=self.instance if self.instance.pk else None,
+                    **{k: arguments[k] for k in ("title", "description",
+                                                 "ideas_per_person", "subtopics",
+                                                 "phases")},
+                )
+            except ValidationError as exc:
+                self.add_service_errors(exc)
+        return cleaned
+
     def service_arguments(self) -> dict:
         data = self.cleaned_data
         return {
@@ -371,7 +386,7 @@ def idea_review_view(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "idea": idea,
             "updates": list(selectors.update_list(idea=idea)),
-            "phase": idea.campaign.current_phase(),
+            "phase_label": selectors.phase_label(idea.campaign.current_phase()),
             "can_moderate": user.has_perm("ideas.moderate_idea", idea),
             "can_decide": user.has_perm("ideas.decide_idea", idea),
             "can_report": user.has_perm("ideas.report_implementation", idea),

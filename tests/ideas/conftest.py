@@ -11,8 +11,12 @@ from tests.ideas.factories import CampaignFactory
 
 
 def staff(municipality, role: str):
+    """A staff member with the role and the admin groups the role calls for."""
+    from cms.services import staff_groups_sync
+
     user = UserFactory(is_staff=True)
     MunicipalityRoleFactory(municipality=municipality, user=user, role=role)
+    staff_groups_sync(user)
     return user
 
 
