@@ -28,7 +28,9 @@ fast path, several times faster than a plain profile) and in its default
 exact ``gmpy2`` arithmetic. A pabutools count is run once (the slowest take
 hours: past ``BENCH_PABUTOOLS_SECONDS``, 900 by default, its add1 steps are
 cut short as ``_pabutools_add1`` explains, and its times are printed as lower
-bounds, "≥"). Set ``BENCH_PABUTOOLS=0`` to skip it; the baseline is then
+bounds, "≥"). ``BENCH_RULES=greedy`` (or ``mes``) keeps one
+rule, ``BENCH_PB_FILES=gdansk,wroclaw`` (or file names as arguments when run
+directly) some files. Set ``BENCH_PABUTOOLS=0`` to skip pabutools; the baseline is then
 reading the file alone.
 
 The table shows, per file and rule: our ``pb_tally`` time, pabutools' time
@@ -258,7 +260,8 @@ def rows(names: list[str] | None = None) -> list[Row]:
         rules = [counting.GREEDY]
         if election.vote_type in counting.MES_BALLOTS:
             rules.append(counting.MES)
-        for rule in rules:
+        only = [r for r in os.environ.get("BENCH_RULES", "").split(",") if r]
+        for rule in (r for r in rules if not only or r in only):
             winners = _pb_tally(path, rule)
             row = Row(
                 file=path.name, rule=rule, size=path.stat().st_size,

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import chain
 from math import floor
+from operator import attrgetter, ne
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -187,13 +188,21 @@ def support(election: Election) -> dict[str, Fraction]:
     elif vote_type in ("cumulative", "scoring"):
         if any(ballot.points is None for ballot in ballots):
             raise DomainError(_("A points ballot carries no points."))
-        given = Counter(chain.from_iterable(
-            zip(ballot.projects, ballot.points, strict=True) for ballot in ballots
-        ))
-        for (pid, points), times in given.items():
-            totals[pid] += points * times
+        if any(map(ne, map(len, map(attrgetter("projects"), ballots)),
+                   map(len, map(attrgetter("points"), ballots)))):
+            raise DomainError(_("The number of points does not match the projects."))
+        # Points are grouped by the identity of their Fraction object (a file
+        # reader shares one per distinct amount): hashing a Fraction is slow,
+        # hashing its id is not, and the objects live in the ballots meanwhile.
+        named = chain.from_iterable(map(attrgetter("projects"), ballots))
+        amounts = list(chain.from_iterable(map(attrgetter("points"), ballots)))
+        by_id = dict(zip(map(id, amounts), amounts, strict=True))
+        given = Counter(zip(named, map(id, amounts), strict=True))
+        for (pid, amount), times in given.items():
+            totals[pid] += by_id[amount] * times
     else:
-        for pid, times in Counter(chain.from_iterable(b.projects for b in ballots)).items():
+        counts = Counter(chain.from_iterable(map(attrgetter("projects"), ballots)))
+        for pid, times in counts.items():
             totals[pid] += times
     return totals
 

@@ -10,8 +10,10 @@ points). Amounts are kept as exact fractions; the counting never sees a float.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -126,6 +128,29 @@ def parse(source: str | Path | Iterable[str]) -> Election:
         text = source
     else:
         text = "".join(source)
+    with _cycle_collector_paused():
+        return _parse(text)
+
+
+@contextmanager
+def _cycle_collector_paused():
+    """Pause Python's cycle collector while a file is read.
+
+    Reading builds an object or more per ballot, up to hundreds of thousands,
+    none of them in a reference cycle; each allocation burst would start the
+    collector again and again (a third of the reading time). Memory is still
+    freed as usual by reference counting; the collector resumes afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse(text: str) -> Election:
     reader = csv.reader(io.StringIO(text), delimiter=";")
     section: str | None = None
     header: list[str] | None = None
