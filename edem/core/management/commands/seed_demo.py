@@ -1,6 +1,7 @@
 """``manage.py seed_demo``: the demo municipalities with content of every module."""
 
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from edem.core.demo import (
     DEMO_MUNICIPALITIES,
@@ -15,6 +16,18 @@ class Command(BaseCommand):
     help = "Create (or bring up to date) the demo municipalities and their content."
 
     def handle(self, *args, **options):
+        # The demo's own events still land in the in-app lists; their e-mails and
+        # SMS stay in memory instead of flooding the console of `make run`.
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            SMS_BACKEND="locmem",
+        ):
+            logins = self._seed()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Staff logins (password):"))
+        for username, password in logins.items():
+            self.stdout.write(f"  {username} / {password}")
+
+    def _seed(self) -> dict[str, str]:
         from cms.demo import seed_cms
 
         logins = seed_platform_admin()
@@ -26,6 +39,4 @@ class Command(BaseCommand):
                 if manifest.demo_seeder is not None:
                     manifest.demo_seeder(municipality)
             self.stdout.write(f"  {municipality.slug}: {municipality.name_uk}")
-        self.stdout.write(self.style.SUCCESS("Demo data is ready. Staff logins (password):"))
-        for username, password in logins.items():
-            self.stdout.write(f"  {username} / {password}")
+        return logins
