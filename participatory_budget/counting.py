@@ -481,10 +481,11 @@ class _BoundedShares:
         }
 
     @staticmethod
-    def price(values: np.ndarray, weights: np.ndarray | None, cost: int) -> Fraction | None:
-        """The exact equal payment if supporter groups held exactly ``values``.
-
-        None when all their money together is less than the cost.
+    def price(values: np.ndarray, weights: np.ndarray | None,
+              cost: int) -> tuple[int, int] | None:
+        """The exact equal payment, as ``(numerator, denominator)``, if supporter
+        groups held exactly ``values``; None when all their money together is
+        less than the cost. (Integer pairs, not ``Fraction``: no gcd to compute.)
         """
         if weights is None:
             values = np.sort(values)
@@ -494,7 +495,7 @@ class _BoundedShares:
             before -= values
             payers = np.arange(len(values), 0, -1, dtype=np.int64)
             k = int(np.argmax((cost - before) <= values * payers))
-            return Fraction(cost - int(before[k]), int(payers[k]))
+            return cost - int(before[k]), int(payers[k])
         order = np.argsort(values, kind="stable")
         values, weights = values[order], weights[order]
         money = values * weights
@@ -505,7 +506,7 @@ class _BoundedShares:
         payers = np.cumsum(weights[::-1])[::-1]
         # The first group (in increasing money) that can pay an equal share.
         k = int(np.argmax((cost - before) <= values * payers))
-        return Fraction(cost - int(before[k]), int(payers[k]))
+        return cost - int(before[k]), int(payers[k])
 
     def run(self, share: Fraction, upto: Fraction | None = None):
         """Winners for ``share`` per voter, with their payments as exact bounds (scaled).
@@ -533,8 +534,10 @@ class _BoundedShares:
         winners: list[str] = []
         payments: dict[str, tuple[Fraction, Fraction]] = {}
         unaffordable: dict[str, tuple[int, int]] = {}
+        # A rate (payment per unit of cost) is a pair (n, d) meaning n / d;
+        # a bound is (lower rate, upper rate). a/b < c/d ⇔ a·d < c·b (b, d > 0).
         while current:
-            judged: dict[str, tuple[Fraction, Fraction]] = {}
+            judged: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
             best: str | None = None
             best_top = 0
             while heap:
@@ -561,21 +564,31 @@ class _BoundedShares:
                 ) else rich
                 if poor is None:
                     raise _Undecided
-                rate = (rich / cost[pid], poor / cost[pid])
-                judged[pid] = rate
-                current[pid] = _floor_div(rate[0].numerator * KEY, rate[0].denominator)
-                if best is None or rate[1] < judged[best][1] or (
-                    rate[1] == judged[best][1] and tie_key(pid) < tie_key(best)
-                ):
+                lower = (rich[0], rich[1] * cost[pid])
+                upper = (poor[0], poor[1] * cost[pid])
+                judged[pid] = (lower, upper)
+                current[pid] = _floor_div(lower[0] * KEY, lower[1])
+                if best is None:
                     best = pid
-                    best_top = _ceil_div(rate[1].numerator * KEY, rate[1].denominator)
+                else:
+                    held = judged[best][1]
+                    left, right = upper[0] * held[1], held[0] * upper[1]
+                    if left < right or (left == right and tie_key(pid) < tie_key(best)):
+                        best = pid
+                if best == pid:
+                    best_top = _ceil_div(upper[0] * KEY, upper[1])
             if best is None:
                 break
             top = judged[best]
-            for pid, rate in judged.items():
-                if pid == best or rate[0] > top[1]:
-                    continue
-                exact_tie = rate[0] == rate[1] == top[0] == top[1]
+            top_lower, top_upper = top
+            for pid, (lower, upper) in judged.items():
+                if pid == best or lower[0] * top_upper[1] > top_upper[0] * lower[1]:
+                    continue  # certainly dearer than the best
+                exact_tie = (
+                    lower[0] * upper[1] == upper[0] * lower[1]
+                    and top_lower[0] * top_upper[1] == top_upper[0] * top_lower[1]
+                    and lower[0] * top_lower[1] == top_lower[0] * lower[1]
+                )
                 if not (exact_tie and tie_key(best) < tie_key(pid)):
                     raise _Undecided
             for pid in judged:
@@ -583,13 +596,13 @@ class _BoundedShares:
                     heapq.heappush(heap, (current[pid], pid))
             winners.append(best)
             del current[best]
-            rich, poor = top[0] * cost[best], top[1] * cost[best]
-            payments[best] = (rich, poor)
+            # Payment = rate × cost = n / (d / cost): the price's own pair.
+            rich = (top_lower[0], top_lower[1] // cost[best])
+            poor = (top_upper[0], top_upper[1] // cost[best])
+            payments[best] = (Fraction(*rich), Fraction(*poor))
             members = supporters[best]
-            low[members] = np.maximum(low[members] - _ceil_div(poor.numerator, poor.denominator), 0)
-            high[members] = np.maximum(
-                high[members] - _floor_div(rich.numerator, rich.denominator), 0
-            )
+            low[members] = np.maximum(low[members] - _ceil_div(poor[0], poor[1]), 0)
+            high[members] = np.maximum(high[members] - _floor_div(rich[0], rich[1]), 0)
         return winners, payments, unaffordable
 
 
