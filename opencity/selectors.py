@@ -316,7 +316,7 @@ def _figures(qs: QuerySet, group: str) -> dict[Any, dict[str, Any]]:
         total=Count("pk"),
         resolved=Count("pk", filter=Q(resolved_on_time__isnull=False)),
         on_time=Count("pk", filter=Q(resolved_on_time=True)),
-        rating=Avg("rating"),
+        avg_rating=Avg("rating"),
         ratings=Count("rating"),
     )
     return {
@@ -326,7 +326,7 @@ def _figures(qs: QuerySet, group: str) -> dict[Any, dict[str, Any]]:
             "on_time_share": _share(row["on_time"], row["resolved"]),
             "median_reaction_hours": reaction.get(row[group]),
             "median_resolution_hours": resolution.get(row[group]),
-            "average_rating": round(row["rating"], 2) if row["rating"] else None,
+            "average_rating": round(row["avg_rating"], 2) if row["avg_rating"] else None,
             "ratings": row["ratings"],
         }
         for row in rows

@@ -167,3 +167,70 @@ def test_a_third_party_open311_client_reads_the_server(live_server, city, citize
         request = client.get_service_request(number)
         assert request["service_request_id"] == number
         assert request["agency_responsible"] == "Водоканал (захід)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_client_library_files_and_follows_a_request(live_server, city, key):
+    """``civicbot``'s GeoReport v2 client: POST with attributes checked against
+    the live service definition, the token, then the request; its errors."""
+    from civicbot.http import HttpError, HttpTransport, RateLimiter
+    from civicbot.open311 import Open311Client
+    from civicbot.registry import Endpoint
+
+    endpoint = Endpoint(id="zhytomyr", name="Житомир", write=True,
+                        base_url=f"{live_server.url}/open311/v2/")
+    transport = HttpTransport(rate_limiter=RateLimiter(min_interval=0))
+    client = Open311Client(endpoint, transport=transport, jurisdiction_id="zhytomyr")
+    sent = client.create_request(
+        "water-leak", dry_run=False, confirm="SEND", api_key=key, validate_remote=True,
+        lat=50.2547, lng=28.62, description="Прорив труби біля школи №5.",
+        attributes={"damage": "hatch"}, first_name="Олена", last_name="Шевчук",
+        phone="+380671234567",
+    )
+    answer = sent.response[0]
+    report = Report.objects.get(pk=int(answer["service_request_id"]))
+    assert report.extra == {"damage": "hatch"} and report.caller_phone == "+380671234567"
+    assert report.organisation == city.water_west and report.source == "open311"
+    assert client.get_token(answer["token"])[0]["service_request_id"] == str(report.pk)
+    fetched = client.get_request(report.pk)
+    assert fetched["status"] == "open" and fetched["service_code"] == "water-leak"
+    listed = client.list_requests(service_code="water-leak", status="open")
+    assert [r["service_request_id"] for r in listed] == [str(report.pk)]
+    # The client checks attributes against the live definition before sending.
+    from civicbot.open311 import ValidationError as ClientValidationError
+
+    with pytest.raises(ClientValidationError):
+        client.create_request("water-leak", dry_run=False, confirm="SEND", api_key=key,
+                              validate_remote=True, lat=50.2547, lng=28.62,
+                              description="Ще одна", attributes={"damage": "meteorite"})
+    # The server's own errors: the spec's list with 403 / 404 / 400.
+    for api_key, code, status in ((key + "x", "water-leak", 403),
+                                  (key, "no-such-service", 404)):
+        with pytest.raises(HttpError) as exc:
+            client.create_request(code, dry_run=False, confirm="SEND", api_key=api_key,
+                                  lat=50.2547, lng=28.62, description="Тест помилки")
+        assert exc.value.status == status
+        body = __import__("json").loads(exc.value.body)
+        assert body[0]["code"] == status and body[0]["description"]
+    with pytest.raises(HttpError) as exc:
+        client.create_request("water-leak", dry_run=False, confirm="SEND", api_key=key,
+                              lat=50.45, lng=30.52, description="Точка в Києві")
+    assert exc.value.status == 400
+    assert Report.objects.count() == 1
+
+
+def test_a_key_revoked_by_staff_is_refused_at_once(client, city, key):
+    from opencity.models import Open311Key
+
+    stored = Open311Key.objects.get()
+    form = {"jurisdiction_id": "zhytomyr", "api_key": key, "service_code": "water-leak",
+            "lat": "50.2547", "long": "28.6200", "description": "Прорив труби біля школи."}
+    assert client.post(f"{BASE}/requests.json", form).status_code == 201
+    with pytest.raises(Exception):  # noqa: B017 - an official without the admin role
+        services.open311_key_revoke(actor=city.official, key=stored)
+    services.open311_key_revoke(actor=city.admin, key=stored)
+    refused = client.post(f"{BASE}/requests.xml", form)
+    assert refused.status_code == 403
+    root = ET.fromstring(refused.content)  # noqa: S314
+    assert root.tag == "errors" and root.find("error/code").text == "403"
+    assert Report.objects.count() == 1

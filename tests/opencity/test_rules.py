@@ -40,6 +40,9 @@ EXPECTED = {
     "opencity.confirm_report": {"author"},
     "opencity.rate_report": {"author"},
     "opencity.view_private_report": STAFF_FORWARD | {"author"},
+    "opencity.assign_report": {"head", "platform_admin"},
+    # Works of the report's organisation (the predicates read ``obj.organisation``).
+    "opencity.publish_work": STAFF_FORWARD,
 }
 
 
