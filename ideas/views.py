@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from edem.core.errors import DomainError
@@ -231,7 +232,10 @@ def idea_similar(request: HttpRequest, municipality: Municipality, pk: int) -> J
         {
             "results": [
                 {"id": i.pk, "title": i.title, "url": i.get_absolute_url(),
-                 "status": i.get_status_display(), "supports": i.support_count}
+                 "status": i.get_status_display(), "supports": i.support_count,
+                 "supports_label": ngettext(
+                     "%(n)d support", "%(n)d supports", i.support_count
+                 ) % {"n": i.support_count}}
                 for i in ideas
             ]
         }

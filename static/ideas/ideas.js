@@ -23,7 +23,7 @@
         link.href = r.url;
         link.textContent = r.title;
         item.appendChild(link);
-        item.appendChild(document.createTextNode(" (" + r.status + ", " + r.supports + ")"));
+        item.appendChild(document.createTextNode(" (" + r.status + ", " + (r.supports_label || r.supports) + ")"));
         list.appendChild(item);
       });
       box.appendChild(heading);
