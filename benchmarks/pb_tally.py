@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -66,11 +67,13 @@ class Row:
     rule: str
     size: int
     ours_seconds: float
-    ours_count_seconds: float
+    ours_count_seconds: float  # processor time of the count alone
+    ours_cpu: float  # processor time of the whole pb_tally
     ours: list[str]
     expected: list[str] | None
     theirs_seconds: float | None = None
     theirs_count_seconds: float | None = None
+    theirs_cpu: float | None = None
     cut_short: str | None = None  # pabutools' add1 stopped at the time limit: what was done
     theirs: list[str] | None = None
     error: str | None = None
@@ -82,6 +85,22 @@ class Row:
     @property
     def as_expected(self) -> bool | None:
         return None if self.expected is None else self.expected == self.ours
+
+
+def _measure(func, repeat: int) -> tuple[float, float]:
+    """Median wall and median processor seconds of ``repeat`` runs after a warm-up.
+
+    Processor time is the fair figure on a shared machine: it does not count
+    the time other processes held the processor.
+    """
+    func()
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        func()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def _pb_tally(path: Path, rule: str) -> list[str]:
@@ -109,10 +128,11 @@ def _pabutools_available() -> bool:
 
 def _pabutools_count(
     path: Path, rule: str, our_share: Fraction | None = None
-) -> tuple[list[str], float, float, str | None]:
+) -> tuple[list[str], float, float, float, str | None]:
     """Read and count ``path`` with pabutools.
 
-    Returns the winners, the total and the counting seconds, and — when the
+    Returns the winners, the total wall seconds, the counting and the total
+    processor seconds, and — when the
     add1 steps of equal shares ran past ``PABUTOOLS_SECONDS`` — what was cut
     short (the times are then lower bounds).
     """
@@ -129,9 +149,9 @@ def _pabutools_count(
 
     from participatory_budget.counting import id_key
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     instance, profile = parse_pabulib(str(path))
-    read = time.perf_counter()
+    cpu_read = time.process_time()
     multi = profile.as_multiprofile()
 
     def greedy_tie(_instance, _profile, project):
@@ -183,9 +203,9 @@ def _pabutools_count(
                 instance, multi, sat_class=Cost_Sat, tie_breaking=TieBreakingRule(greedy_tie),
                 initial_budget_allocation=outcome,
             )
-    end = time.perf_counter()
-    return sorted(p.name for p in outcome), end - start, end - read, (
-        cut_short if rule != "greedy" else None)
+    end, cpu_end = time.perf_counter(), time.process_time()
+    return sorted(p.name for p in outcome), end - start, cpu_end - cpu_read, (
+        cpu_end - cpu_start), (cut_short if rule != "greedy" else None)
 
 
 def _pabutools_add1(instance, profile, tie_breaking, our_share, deadline):
@@ -263,19 +283,19 @@ def rows(names: list[str] | None = None) -> list[Row]:
         only = [r for r in os.environ.get("BENCH_RULES", "").split(",") if r]
         for rule in (r for r in rules if not only or r in only):
             winners = _pb_tally(path, rule)
+            wall, cpu = _measure(lambda path=path, rule=rule: _pb_tally(path, rule), REPEAT)
             row = Row(
                 file=path.name, rule=rule, size=path.stat().st_size,
-                ours_seconds=measure(lambda path=path, rule=rule: _pb_tally(path, rule),
-                                     repeat=REPEAT),
-                ours_count_seconds=measure(
+                ours_seconds=wall, ours_cpu=cpu,
+                ours_count_seconds=_measure(
                     lambda rule=rule, election=election: counting.tally(election, rule),
-                    repeat=REPEAT),
+                    REPEAT)[1],
                 ours=winners, expected=_expected(path, rule),
             )
             if with_pabutools:
                 try:
                     (row.theirs, row.theirs_seconds, row.theirs_count_seconds,
-                     row.cut_short) = _pabutools_count(
+                     row.theirs_cpu, row.cut_short) = _pabutools_count(
                         path, rule, counting.tally(election, rule).voter_budget)
                 except Exception as error:  # noqa: BLE001 - reported, not hidden
                     row.error = f"{type(error).__name__}: {error}"
@@ -294,8 +314,9 @@ def _yes(value: bool | None) -> str:
     return "—" if value is None else ("yes" if value else "NO")
 
 
-HEADER = (f"{'file':36} {'rule':6} {'ours ms':>9} {'pabutools ms':>13} {'speed-up':>8}"
-          f"  {'count ours':>10} {'count pabu':>11} {'speed-up':>8}  identical  expected")
+HEADER = (f"{'file':36} {'rule':6} {'ours ms':>8} {'pabu ms':>9} {'speed-up':>8}"
+          f"  {'ours cpu':>8} {'pabu cpu':>9} {'speed-up':>8}  {'count only':>10}"
+          f"  identical  expected")
 
 
 def _ms(seconds: float | None, width: int, at_least: bool) -> str:
@@ -307,11 +328,12 @@ def _ms(seconds: float | None, width: int, at_least: bool) -> str:
 def _line(row: Row) -> str:
     cut = row.cut_short is not None
     line = (
-        f"{row.file:36} {row.rule:6} {row.ours_seconds * 1000:9.1f}"
-        f" {_ms(row.theirs_seconds, 13, cut)}"
+        f"{row.file:36} {row.rule:6} {row.ours_seconds * 1000:8.0f}"
+        f" {_ms(row.theirs_seconds, 9, cut)}"
         f" {_ratio(row.theirs_seconds, row.ours_seconds, cut):>8}"
-        f"  {row.ours_count_seconds * 1000:10.1f} {_ms(row.theirs_count_seconds, 11, cut)}"
-        f" {_ratio(row.theirs_count_seconds, row.ours_count_seconds, cut):>8}"
+        f"  {row.ours_cpu * 1000:8.0f} {_ms(row.theirs_cpu, 9, cut)}"
+        f" {_ratio(row.theirs_cpu, row.ours_cpu, cut):>8}"
+        f"  {_ratio(row.theirs_count_seconds, row.ours_count_seconds, cut):>10}"
         f"  {_yes(row.identical):9} {_yes(row.as_expected)}"
     )
     if cut:
@@ -336,11 +358,13 @@ def summary(table: list[Row]) -> list[str]:
         else "not compared (pabutools not installed)"))
     largest = sorted({r.size for r in table}, reverse=True)[:2]
     for row in (r for r in table if r.size in largest and r.theirs_seconds):
-        speed = row.theirs_seconds / row.ours_seconds
-        verdict = "meets" if speed >= TARGET else "MISSES"
+        wall = row.theirs_seconds / row.ours_seconds
+        cpu = row.theirs_cpu / row.ours_cpu
+        verdict = "meets" if min(wall, cpu) >= TARGET else (
+            "meets in processor time" if cpu >= TARGET else "MISSES")
         bound = "at least " if row.cut_short else ""
-        lines.append(f"{row.file} {row.rule}: {bound}{speed:.1f}× faster, {verdict}"
-                     f" the {TARGET}× target")
+        lines.append(f"{row.file} {row.rule}: {bound}{wall:.1f}× faster (wall),"
+                     f" {bound}{cpu:.1f}× (processor time): {verdict} the {TARGET}× target")
     return lines
 
 
@@ -352,10 +376,11 @@ def run() -> list[Result]:
         print(line)
     results = []
     for row in table:
-        if row.theirs_seconds is not None:
+        if row.theirs_cpu is not None:
             results.append(Result(
-                name=f"pb_tally {row.rule} {row.file}", baseline_name="pabutools, same count",
-                seconds=row.ours_seconds, baseline_seconds=row.theirs_seconds))
+                name=f"pb_tally {row.rule} {row.file}",
+                baseline_name="pabutools, same count (processor time)",
+                seconds=row.ours_cpu, baseline_seconds=row.theirs_cpu))
         else:
             from participatory_budget import pabulib
 
