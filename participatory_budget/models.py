@@ -655,9 +655,9 @@ class UnitResult(TimeStampedModel):
                             choices=CountingRule.choices)
     voters = models.PositiveIntegerField(_("ballots counted"))
     budget = models.DecimalField(_("budget"), **MONEY)
-    spent = models.CharField(_("spent (exact)"), max_length=80)
-    voter_budget = models.CharField(_("each voter's share (exact)"), max_length=80,
-                                    blank=True)
+    # Exact fractions can be long (the Method of Equal Shares divides a lot).
+    spent = models.TextField(_("spent (exact)"))
+    voter_budget = models.TextField(_("each voter's share (exact)"), blank=True)
 
     municipality_path = "unit__cycle__municipality"
 
@@ -683,13 +683,13 @@ class ProjectResult(models.Model):
         Project, verbose_name=_("project"), on_delete=models.CASCADE,
         related_name="result",
     )
-    support = models.CharField(_("support"), max_length=80)
+    support = models.TextField(_("support"))
     selected = models.BooleanField(_("selected by the rule"))
     reason = models.CharField(_("reason"), max_length=30)
     position = models.PositiveIntegerField(_("order"), default=0)
-    money_left_before = models.CharField(max_length=80, blank=True)
-    payment = models.CharField(max_length=80, blank=True)
-    supporters_money = models.CharField(max_length=80, blank=True)
+    money_left_before = models.TextField(blank=True)
+    payment = models.TextField(blank=True)
+    supporters_money = models.TextField(blank=True)
 
     municipality_path = "project__municipality"
 

@@ -192,6 +192,8 @@ def results_of(*, cycle: Cycle) -> list[dict[str, Any]]:
         units.append({
             "unit": unit, "result": result, "entries": entries,
             "spent": counting.money(spent), "budget": counting.money(budget),
+            "voter_share": counting.money(_fraction(result.voter_budget))
+            if result.voter_budget else "",
             "spent_percent": float(spent * 100 / budget),
             "left": counting.money(budget - spent),
             "has_official": any(e["official"] is not None for e in entries),
