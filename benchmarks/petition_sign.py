@@ -3,12 +3,17 @@
 ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/edem_bench python -m
 benchmarks.petition_sign`` creates (or reuses) that database, migrates it,
 makes a collecting petition and ``SIGNERS`` verified people with logged-in
-sessions, starts gunicorn (three sync workers) and sends every person's sign
-request to ``/api/v1/<municipality>/petitions/<pk>/sign/`` from a pool of
-client threads, plus ``DUPLICATES`` second attempts that must be answered 409.
-In the same run the same number of POSTs go to a bare Django view doing one
-INSERT. It prints signatures per second, the ratio to the baseline and the
-lost / duplicate / 5xx counts. Target: ratio >= 0.55, zero lost, duplicate or
+sessions, starts gunicorn (three sync workers, the application preloaded)
+configured as in production (PostgreSQL; sessions, cache and rate-limit
+counters in Redis, ``REDIS_URL``, by default database 7 of the local Redis)
+and sends every person's sign request to
+``/api/v1/<municipality>/petitions/<pk>/sign/`` from a pool of client
+threads, plus ``DUPLICATES`` second attempts that must be answered 409. In
+the same run the same number of POSTs go to a bare Django view doing one
+INSERT; the two workloads alternate in ``ROUNDS`` rounds after both are
+warmed up, so that the machine's changing load weighs on both alike. It
+prints signatures per second, the ratio to the baseline and the lost /
+duplicate / 5xx counts. Target: ratio >= 0.55, zero lost, duplicate or
 failed. The per-IP and per-session rate limits of the benchmark municipality
 are switched off (every request comes from 127.0.0.1).
 """

@@ -77,6 +77,17 @@ def _cookie_login(page, live_server, user) -> None:
     }])
 
 
+def _staff(zhytomyr, role: str, lang: str):
+    """A staff member working in the admin in ``lang`` (their Wagtail profile)."""
+    from wagtail.users.models import UserProfile
+
+    user = make_staff(zhytomyr, role, f"zhytomyr-petition-{role}")
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = lang
+    profile.save()
+    return user
+
+
 def _pdf(tmp_path) -> str:
     target = tmp_path / "rishennia.pdf"
     target.write_bytes(
@@ -140,7 +151,7 @@ def test_petition_from_writing_to_the_answer(page, live_server, devidp, city, la
     author = petition.author
 
     # --- the moderator publishes it from the queue ---
-    moderator = make_staff(zhytomyr, "moderator", "zhytomyr-petition-moderator")
+    moderator = _staff(zhytomyr, "moderator", lang)
     _cookie_login(page, live_server, moderator)
     page.goto(f"{live_server.url}/cms/petitions/")
     row = page.locator("tr", has=page.get_by_role("link", name=TITLE))
@@ -195,7 +206,9 @@ def test_petition_from_writing_to_the_answer(page, live_server, devidp, city, la
     _shot(page, f"petition-threshold-{lang}")
 
     # --- an official takes it into consideration and answers with a document ---
-    official = make_staff(zhytomyr, "official", "zhytomyr-petition-official")
+    # Notifications are written in the language of the step's request: the
+    # official works in the journey's language.
+    official = _staff(zhytomyr, "official", lang)
     _cookie_login(page, live_server, official)
     page.goto(f"{live_server.url}/cms/petitions/{petition.pk}/")
     page.locator("form:has(input[name=step][value=consider]) button").click()
