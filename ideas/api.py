@@ -56,6 +56,11 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class IdeaSerializer(serializers.ModelSerializer):
+    # A plain string in the schema: several modules name a field "status".
+    status = serializers.CharField(
+        read_only=True,
+        help_text="published, shortlisted, selected or not_selected",
+    )
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     subtopic = serializers.CharField(source="subtopic.title", read_only=True)
     campaign = serializers.IntegerField(source="campaign_id", read_only=True)
@@ -68,7 +73,7 @@ class IdeaSerializer(serializers.ModelSerializer):
                   "lat", "lon", "decision_text", "decided_at", "implementation", "url"]
 
 
-class SupportResultSerializer(serializers.Serializer):
+class IdeaSupportResultSerializer(serializers.Serializer):
     supported = serializers.BooleanField()
     supports = serializers.IntegerField()
 
@@ -124,7 +129,7 @@ class IdeaViewSet(viewsets.ReadOnlyModelViewSet):
         return idea
 
     @extend_schema(parameters=[MUNICIPALITY_PARAMETER], request=None,
-                   responses={201: SupportResultSerializer})
+                   responses={201: IdeaSupportResultSerializer})
     @action(detail=True, methods=["post"])
     def support(self, request, municipality=None, pk=None):
         """Support as the logged-in person; refusals are 400/403/409 with a reason."""
