@@ -1,4 +1,4 @@
-"""Staff screens need two-factor authentication."""
+"""Staff screens need two-factor authentication; the language a person reads is remembered."""
 
 from __future__ import annotations
 
@@ -37,3 +37,29 @@ class StaffTwoFactorMiddleware:
             target = reverse("mfa_activate_totp")
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class RememberLanguageMiddleware:
+    """Remember the language a signed-in person uses, so messages reach them in it.
+
+    Only a request that already loaded its user is looked at (no extra query on
+    anonymous or user-less requests), and the row is written only when the
+    language changed.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        user = request.__dict__.get("_cached_user")
+        language = getattr(request, "LANGUAGE_CODE", "")
+        if (
+            user is not None
+            and user.is_authenticated
+            and language
+            and user.language != language
+        ):
+            type(user).objects.filter(pk=user.pk).update(language=language)
+            user.language = language
+        return response

@@ -70,6 +70,11 @@ class User(AbstractUser):
     """A login account: a citizen's provider account or a staff password account."""
 
     phone = models.CharField(_("phone for SMS"), max_length=20, blank=True)
+    language = models.CharField(
+        _("language of messages"), max_length=10, blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The language the person last used on the site; messages to them are written in it."),
+    )
     identity = models.ForeignKey(
         Identity,
         verbose_name=_("verified identity"),

@@ -8,11 +8,12 @@ nobody anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from edem.participation.registry import registry
 
@@ -60,19 +61,38 @@ def _enqueue(delivery_ids: list[int]) -> None:
         deliver.delay(pk)
 
 
+Text = str | Callable[[], str]
+
+
+def _in_language(text: Text, language: str) -> str:
+    """The text as the reader should see it: a callable is written in their language.
+
+    ``str()`` also resolves lazy translations inside the language override.
+    """
+    with translation.override(language):
+        return str(text() if callable(text) else text)
+
+
+def _reader_language(user) -> str:
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
 def notify(
     *,
     kind: str,
     recipients: Iterable,
     municipality=None,
-    title: str,
-    body: str = "",
-    url: str = "",
+    title: Text,
+    body: Text = "",
+    url: Text = "",
 ) -> list[Notification]:
     """Tell each recipient about an event over the channels they want.
 
-    The rows are written in bulk inside the caller's transaction; the sending
-    tasks are enqueued once it commits.
+    Each person reads the message in the language they last used on the site:
+    pass ``title``, ``body`` and ``url`` as callables (``lambda: _("...") % ...``,
+    ``lambda: reverse(...)``) and they are written once per language. The rows
+    are written in bulk inside the caller's transaction; the sending tasks are
+    enqueued once it commits.
     """
     people = {}
     for user in recipients:
@@ -81,13 +101,22 @@ def notify(
     if not people:
         return []
     channels = _channels_for(list(people), kind)
+    texts = {
+        language: (
+            _in_language(title, language)[:300],
+            _in_language(body, language),
+            _in_language(url, language),
+        )
+        for language in {_reader_language(user) for user in people.values()}
+    }
     notifications = Notification.objects.bulk_create(
         [
             Notification(
                 recipient=user, municipality=municipality, kind=kind,
-                title=str(title)[:300], body=str(body), url=url,
+                title=texts[lang][0], body=texts[lang][1], url=texts[lang][2],
             )
             for user in people.values()
+            for lang in [_reader_language(user)]
         ]
     )
     deliveries = Delivery.objects.bulk_create(

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "edem.accounts.middleware.StaffTwoFactorMiddleware",
+    "edem.accounts.middleware.RememberLanguageMiddleware",
     "edem.municipalities.middleware.MunicipalityMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -187,6 +188,10 @@ CELERY_BEAT_SCHEDULE = {
     "petitions-overdue-alert": {"task": "petitions.overdue_alert", "schedule": 86400.0},
     "opencity-escalate-overdue": {"task": "opencity.escalate_overdue", "schedule": 60.0},
     "opencity-auto-close": {"task": "opencity.auto_close", "schedule": 3600.0},
+    "budget-milestones": {"task": "participatory_budget.milestones", "schedule": 60.0},
+    "budget-reconcile-counts": {
+        "task": "participatory_budget.reconcile_counts", "schedule": 3600.0,
+    },
 }
 
 # --- auth ---------------------------------------------------------------------
