@@ -534,6 +534,12 @@ class _BoundedShares:
         winners: list[str] = []
         payments: dict[str, tuple[Fraction, Fraction]] = {}
         unaffordable: dict[str, tuple[int, int]] = {}
+        # A candidate's bounds change only when one of its supporter groups
+        # pays for a purchase: ``touched`` holds, per group, the number of the
+        # last purchase it paid for, ``known`` each candidate's bounds and the
+        # number of purchases made when they were computed.
+        touched = np.zeros(self.groups, dtype=np.int64)
+        known: dict[str, tuple[int, tuple[tuple[int, int], tuple[int, int]]]] = {}
         # A rate (payment per unit of cost) is a pair (n, d) meaning n / d;
         # a bound is (lower rate, upper rate). a/b < c/d ⇔ a·d < c·b (b, d > 0).
         while current:
@@ -549,23 +555,15 @@ class _BoundedShares:
                     break
                 heapq.heappop(heap)
                 members = supporters[pid]
-                most, least = high[members], low[members]
-                weights = self.weights[pid]
-                rich = self.price(most, weights, cost[pid])
-                if rich is None:
-                    unaffordable[pid] = (
-                        (int(least.sum()), int(most.sum())) if weights is None
-                        else (int(least @ weights), int(most @ weights))
-                    )
-                    del current[pid]
-                    continue
-                poor = self.price(least, weights, cost[pid]) if (
-                    (most - least).any()
-                ) else rich
-                if poor is None:
-                    raise _Undecided
-                lower = (rich[0], rich[1] * cost[pid])
-                upper = (poor[0], poor[1] * cost[pid])
+                if pid in known and int(touched[members].max()) <= known[pid][0]:
+                    lower, upper = known[pid][1]  # nobody behind it has paid since
+                else:
+                    bounds = self.bounds(pid, members, low, high, unaffordable)
+                    if bounds is None:
+                        del current[pid]
+                        continue
+                    lower, upper = bounds
+                    known[pid] = (len(winners), bounds)
                 judged[pid] = (lower, upper)
                 current[pid] = _floor_div(lower[0] * KEY, lower[1])
                 if best is None:
@@ -603,7 +601,25 @@ class _BoundedShares:
             members = supporters[best]
             low[members] = np.maximum(low[members] - _ceil_div(poor[0], poor[1]), 0)
             high[members] = np.maximum(high[members] - _floor_div(rich[0], rich[1]), 0)
+            touched[members] = len(winners)
         return winners, payments, unaffordable
+
+    def bounds(self, pid, members, low, high, unaffordable):
+        """Lower and upper bound of ``pid``'s rate now; None (noted) if unaffordable."""
+        cost = self.cost
+        most, least = high[members], low[members]
+        weights = self.weights[pid]
+        rich = self.price(most, weights, cost[pid])
+        if rich is None:
+            unaffordable[pid] = (
+                (int(least.sum()), int(most.sum())) if weights is None
+                else (int(least @ weights), int(most @ weights))
+            )
+            return None
+        poor = self.price(least, weights, cost[pid]) if (most - least).any() else rich
+        if poor is None:
+            raise _Undecided
+        return (rich[0], rich[1] * cost[pid]), (poor[0], poor[1] * cost[pid])
 
 
 def equal_shares(election: Election) -> Outcome:
