@@ -1099,7 +1099,7 @@ def reports_escalate_overdue(*, now: dt.datetime | None = None) -> dict[str, int
             rules = settings_cache[report.municipality_id] = settings_for(report.municipality)
         with transaction.atomic():
             locked = (
-                Report.objects.select_for_update(skip_locked=True)
+                Report.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=report.pk, status__in=DEADLINE_STATUSES, due_at__lt=now)
                 .select_related("municipality", "organisation")
                 .first()
@@ -1159,7 +1159,7 @@ def reports_auto_close(*, now: dt.datetime | None = None) -> int:
         for pk in list(due):
             with transaction.atomic():
                 report = (
-                    Report.objects.select_for_update(skip_locked=True)
+                    Report.objects.select_for_update(skip_locked=True, of=("self",))
                     .filter(pk=pk, status=Status.RESOLVED, resolved_at__lt=cutoff)
                     .select_related("municipality", "organisation", "author", "category")
                     .first()

@@ -629,6 +629,8 @@ def work_form(request: HttpRequest, municipality: Municipality, pk: int | None =
     if not organisations.exists():
         raise PermissionDenied
     initial = {}
+    if organisations.count() == 1:
+        initial["organisation"] = organisations.get().pk
     if work is not None:
         tz = municipality.tz
         initial = {

@@ -138,7 +138,63 @@ def test_a_leak_from_report_to_rating(page, live_server, city, citizen, tmp_path
     page.goto(f"{base}/statistics/")
     row = page.locator("#organisation-stats tr", has_text="Water west")
     expect(row).to_contain_text("100%")
+    expect(page.locator("#category-stats tr", has_text="Water leak")).to_contain_text("100%")
     _shot(page, "opencity-statistics")
+
+    # The same pages in Ukrainian, the default language.
+    uk = f"{live_server.url}/zhytomyr/city"
+    page.goto(f"{uk}/{report.pk}/")
+    expect(page.locator("#report-status")).to_have_text("закрито")
+    _shot(page, "opencity-report-closed-uk")
+    page.goto(f"{uk}/statistics/")
+    expect(page.locator("#organisation-stats")).to_contain_text("Водоканал (захід)")
+    _shot(page, "opencity-statistics-uk")
+
+
+def test_works_published_by_the_utility_show_on_the_maps(page, live_server, city):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from opencity import services
+
+    head = city.heads[city.water_west.pk]
+    now = timezone.now()
+    services.work_publish(actor=head, organisation=city.water_west, data={
+        "kind": "emergency", "title": "Аварія на водогоні",
+        "description": "Немає холодної води.", "affected_addresses": "вул. Київська, 10",
+        "geometry": {"type": "Polygon", "coordinates": [[[28.60, 50.25], [28.62, 50.25],
+                                                         [28.62, 50.26], [28.60, 50.26],
+                                                         [28.60, 50.25]]]},
+        "starts_at": now - dt.timedelta(hours=1), "ends_at": now + dt.timedelta(hours=6),
+    })
+    page.goto(f"{live_server.url}/zhytomyr/city/works/")
+    expect(page.locator("#works-map")).to_have_attribute("data-loaded", "1")
+    expect(page.locator("#works-map .leaflet-overlay-pane path").nth(1)).to_be_visible()
+    expect(page.locator("#work-list")).to_contain_text("Аварія на водогоні")
+    _shot(page, "opencity-works-uk")
+    page.goto(f"{live_server.url}/en/zhytomyr/city/")
+    expect(page.locator(".leaflet-control-layers")).to_contain_text(
+        "Planned and emergency works")
+    _shot(page, "opencity-map-with-works")
+
+    # The head draws planned works on the map in the form.
+    _login(page, live_server, head)
+    page.goto(f"{live_server.url}/en/zhytomyr/city/works/new/")
+    page.select_option("#id_kind", "planned")
+    page.fill("#id_title", "Заміна труб на вул. Київській")
+    page.fill("#id_starts_at", (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT08:00"))
+    page.fill("#id_ends_at", (now + dt.timedelta(days=3)).strftime("%Y-%m-%dT18:00"))
+    page.get_by_role("button", name="Draw an area").click()
+    page.locator("#draw-map").scroll_into_view_if_needed()
+    box = page.locator("#draw-map .leaflet-overlay-pane path").first.bounding_box()
+    for fx, fy in ((0.2, 0.3), (0.4, 0.3), (0.4, 0.6)):
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    expect(page.locator("#id_geometry")).to_have_value(re.compile('"Polygon"'))
+    _shot(page, "opencity-work-form")
+    page.get_by_role("button", name="Publish on the map").click()
+    expect(page).to_have_url(re.compile(r"/en/zhytomyr/city/works/\d+/$"))
+    expect(page.locator("#work-state")).to_have_text("coming")
 
 
 def test_an_operator_files_a_callers_report_without_the_map(
