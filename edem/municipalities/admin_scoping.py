@@ -187,6 +187,9 @@ class _ScopedViewMixin:
             return super().form_valid(form)
         except DomainError as exc:
             form.add_error(None, exc.message)
+            # Wagtail's form_invalid shows this message; it is only set on the
+            # paths Wagtail itself refuses.
+            self.produced_error_message = exc.message
             return self.form_invalid(form)
 
     def save_instance(self):

@@ -180,6 +180,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "edem.notifications.resend_stale",
         "schedule": 600.0,
     },
+    "ideas-reconcile-counts": {"task": "ideas.reconcile_counts", "schedule": 3600.0},
     "petitions-flush-counts": {"task": "petitions.flush_counts", "schedule": 5.0},
     "petitions-close-due": {"task": "petitions.close_due", "schedule": 60.0},
     "petitions-reconcile-counts": {
@@ -337,6 +338,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every module has a "status"; each gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "DecisionBodyEnum": "edem.api.enums.DecisionBody",
+        "PetitionStatusEnum": "edem.api.enums.PetitionStatus",
+        "ProjectStatusEnum": "edem.api.enums.ProjectStatus",
+        "ReportStatusEnum": "edem.api.enums.ReportStatus",
+        "IdeaStatusEnum": "edem.api.enums.IdeaStatus",
+        "DraftDecisionStatusEnum": "edem.api.enums.DraftDecisionStatus",
+        "ProposalStatusEnum": "edem.api.enums.ProposalStatus",
+        "QuestionnaireStatusEnum": "edem.api.enums.QuestionnaireStatus",
+    },
 }
 
 # --- maps (Leaflet from the npm registry, see package.json) ------------------
