@@ -70,6 +70,12 @@ class MessageForm(forms.Form):
                            max_length=3000)
 
 
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Your comment"), max_length=3000,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
 class DecisionForm(forms.Form):
     reason = forms.CharField(label=_("Public reason"), required=False,
                              widget=forms.Textarea(attrs={"rows": 3}), max_length=3000)

@@ -73,6 +73,15 @@ registry.register(
             "participatory_budget.results_published": (
                 _("The results of a budget vote on my project"), INAPP_EMAIL
             ),
+            "participatory_budget.project_commented": (
+                _("A comment on my budget project"), INAPP_EMAIL
+            ),
+            "participatory_budget.voting_opened": (
+                _("Voting opened in a participatory budget I took part in"), INAPP_EMAIL
+            ),
+            "participatory_budget.cycle_results": (
+                _("Results of a participatory budget I took part in"), INAPP_EMAIL
+            ),
             "participatory_budget.progress_reported": (
                 _("Progress of a budget project I wrote or follow"), INAPP_EMAIL
             ),

@@ -135,6 +135,15 @@ class Cycle(TimeStampedModel):
     results_published_at = models.DateTimeField(
         _("results published"), null=True, blank=True
     )
+    min_supports = models.PositiveIntegerField(
+        _("supports a project needs to be reviewed"), default=0,
+        help_text=_("Used when the cycle has a support collection phase: projects "
+                    "with fewer supports when it ends are not reviewed. 0: no minimum."),
+    )
+    # Stamps that make the announcements and the support threshold run once.
+    voting_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    results_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    support_closed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("budget cycle")
@@ -170,6 +179,15 @@ class Cycle(TimeStampedModel):
             return True
         voting = self.phase(PhaseKind.VOTING)
         return bool(voting and voting.starts_at <= (at or timezone.now()))
+
+    @property
+    def uses_support_threshold(self) -> bool:
+        """Projects must gather ``min_supports`` during support collection to be reviewed."""
+        return self.min_supports > 0 and self.phase(PhaseKind.SUPPORT) is not None
+
+    def support_ended(self, at=None) -> bool:
+        support = self.phase(PhaseKind.SUPPORT)
+        return support is None or support.ends_at <= (at or timezone.now())
 
     def voting_closed(self, at=None) -> bool:
         voting = self.phase(PhaseKind.VOTING)
@@ -318,6 +336,9 @@ class Project(TimeStampedModel):
     )
     money_spent = models.DecimalField(_("money spent"), default=Decimal(0), **MONEY)
     contractor = models.CharField(_("contractor"), max_length=300, blank=True)
+    # A copy of the support rows, kept in the transaction of each change and
+    # reconciled with the rows by a periodic task.
+    support_count = models.PositiveIntegerField(_("supports"), default=0)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
     class Meta:
@@ -363,7 +384,8 @@ class Project(TimeStampedModel):
 S = Project.Status
 # Who takes each step is in rules.py; the services check both.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.SUBMITTED: frozenset({S.UNDER_REVIEW}),
+    # A project short of the cycle's minimum support is rejected when collection ends.
+    S.SUBMITTED: frozenset({S.UNDER_REVIEW, S.REJECTED}),
     S.UNDER_REVIEW: frozenset({S.ADMITTED, S.REJECTED}),
     S.ADMITTED: frozenset({S.SELECTED, S.NOT_SELECTED}),
     S.REJECTED: frozenset(),
@@ -378,6 +400,42 @@ VOTABLE_STATUSES = frozenset({Project.Status.ADMITTED, Project.Status.SELECTED,
                               Project.Status.NOT_SELECTED,
                               Project.Status.IMPLEMENTATION, Project.Status.DONE})
 PUBLIC_STATUSES = frozenset(Project.Status.values)
+
+
+class ProjectSupport(models.Model):
+    """A verified resident's support of a project during support collection.
+
+    One per person and project (from any of their accounts), by a unique
+    constraint; the project's ``support_count`` is its cached count.
+    """
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE,
+        related_name="supports",
+    )
+    identity = models.ForeignKey(
+        "accounts.Identity", verbose_name=_("identity"), on_delete=models.PROTECT,
+        related_name="budget_supports",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="budget_supports",
+    )
+    created_at = models.DateTimeField(_("supported"), default=timezone.now)
+
+    municipality_path = "project__municipality"
+
+    class Meta:
+        verbose_name = _("project support")
+        verbose_name_plural = _("project supports")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "identity"],
+                                    name="pb_support_once_per_identity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identity_id} → {self.project_id}"
 
 
 class CostItem(models.Model):

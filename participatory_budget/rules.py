@@ -53,6 +53,8 @@ def is_project_author(user, project) -> bool:
 rules.add_perm("participatory_budget.add_project", has_verified_identity)
 rules.add_perm("participatory_budget.join_project", has_verified_identity)
 rules.add_perm("participatory_budget.vote", has_verified_identity)
+rules.add_perm("participatory_budget.support_project", has_verified_identity)
+rules.add_perm("participatory_budget.comment_project", has_verified_identity)
 rules.add_perm("participatory_budget.answer_review", is_project_author)
 rules.add_perm("participatory_budget.review_project",
                is_platform_admin | is_commission_member)

@@ -25,6 +25,7 @@ from .models import (
     PhaseKind,
     Project,
     ProjectResult,
+    ProjectSupport,
     Unit,
 )
 from .services import AGE_BANDS, BallotTotals, ballot_totals
@@ -87,6 +88,15 @@ def review_queue(*, cycle: Cycle) -> QuerySet[Project]:
     return cycle.projects.filter(
         status__in=(Project.Status.SUBMITTED, Project.Status.UNDER_REVIEW)
     ).select_related("unit").order_by("created_at")
+
+
+def supported_ids(*, user, cycle: Cycle) -> set[int]:
+    """The projects of the cycle the person supports (from any of their accounts)."""
+    if not getattr(user, "is_authenticated", False) or not user.identity_id:
+        return set()
+    return set(ProjectSupport.objects.filter(project__cycle=cycle,
+                                             identity_id=user.identity_id)
+               .values_list("project_id", flat=True))
 
 
 def votable_projects(*, unit: Unit) -> QuerySet[Project]:
@@ -237,8 +247,41 @@ def project_geojson(*, municipality: Municipality, filters: dict | None = None) 
     return {"type": "FeatureCollection", "features": features}
 
 
+# Groups with fewer voters than this are published as "fewer than N".
+SMALL_GROUP = 5
+
+
+def suppress_small(rows: list[dict[str, Any]], *, total: int,
+                   threshold: int = SMALL_GROUP) -> list[dict[str, Any]]:
+    """Hide counts of groups smaller than ``threshold`` so no voter can be singled out.
+
+    A hidden count becomes ``None`` with ``fewer_than``. When exactly one group
+    of a breakdown is hidden, the next smallest group is hidden as well, so its
+    count cannot be recovered by subtracting the others from the published
+    total. Empty groups (0) reveal nobody and stay shown.
+    """
+    hidden = {n for n, r in enumerate(rows) if 0 < r["count"] < threshold}
+    if len(hidden) == 1 and total >= threshold:
+        others = sorted((r["count"], n) for n, r in enumerate(rows)
+                        if n not in hidden and r["count"] > 0)
+        if others:
+            hidden.add(others[0][1])
+    out = []
+    for n, row in enumerate(rows):
+        if n in hidden:
+            out.append({**row, "count": None, "fewer_than": threshold
+                        if row["count"] < threshold else None, "hidden": True})
+        else:
+            out.append({**row, "hidden": False})
+    return out
+
+
 def turnout(*, cycle: Cycle) -> dict[str, Any]:
-    """Ballots by day, by unit and by age group — counts only, no individual data."""
+    """Ballots by day, by unit and by age group — counts only, no individual data.
+
+    Small groups are suppressed (see ``suppress_small``); so are the totals
+    while fewer than ``SMALL_GROUP`` people have voted.
+    """
     tz = cycle.municipality.tz
     base = Ballot.objects.filter(cycle=cycle)
     by_day = list(base.annotate(day=TruncDate("created_at", tzinfo=tz))
@@ -249,18 +292,26 @@ def turnout(*, cycle: Cycle) -> dict[str, Any]:
     by_age = dict(base.values_list("age_band").annotate(count=Count("pk")))
     voters = base.exclude(identity=None).values("identity").distinct().count() + base.filter(
         identity=None).count()
+    ballots = sum(by_unit.values())
+
+    def rows(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return suppress_small(raw, total=ballots)
+
     return {
-        "ballots": sum(by_unit.values()),
-        "voters": voters,
-        "by_day": [{"day": r["day"].isoformat() if isinstance(r["day"], dt.date) else str(r["day"]),
-                    "count": r["count"]} for r in by_day],
-        "by_unit": [{"unit": u.name, "unit_id": u.pk, "count": by_unit.get(u.pk, 0)}
-                    for u in cycle.units.all()],
-        "by_age": [{"age_group": label, "count": by_age.get(label, 0)}
-                   for _low, _high, label in AGE_BANDS]
-        + ([{"age_group": "unknown", "count": by_age[""]}] if by_age.get("") else []),
-        "by_source": [{"source": key, "count": by_source.get(key, 0)}
-                      for key in Ballot.Source.values],
+        "ballots": ballots if ballots == 0 or ballots >= SMALL_GROUP else None,
+        "voters": voters if voters == 0 or voters >= SMALL_GROUP else None,
+        "small_group": SMALL_GROUP,
+        "by_day": rows([
+            {"day": r["day"].isoformat() if isinstance(r["day"], dt.date) else str(r["day"]),
+             "count": r["count"]} for r in by_day]),
+        "by_unit": rows([{"unit": u.name, "unit_id": u.pk, "count": by_unit.get(u.pk, 0)}
+                         for u in cycle.units.all()]),
+        "by_age": rows([{"age_group": label, "count": by_age.get(label, 0)}
+                        for _low, _high, label in AGE_BANDS]
+                       + ([{"age_group": "unknown", "count": by_age[""]}]
+                          if by_age.get("") else [])),
+        "by_source": rows([{"source": key, "count": by_source.get(key, 0)}
+                           for key in Ballot.Source.values]),
     }
 
 

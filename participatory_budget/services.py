@@ -13,18 +13,22 @@ staff report the progress. Every staff step is in the audit log.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
@@ -43,8 +47,10 @@ from edem.core.uploads import clean_image
 from edem.municipalities.models import Municipality
 from edem.notifications.services import notify
 from edem.participation.audit import audit_record
-from edem.participation.models import Feature, Phase, Process
+from edem.participation.models import Comment, Feature, Phase, Process
 from edem.participation.permissions import require
+from edem.participation.selectors import follower_list
+from edem.participation.services import comment_create, follow_set
 
 from . import counting, pabulib
 from .models import (
@@ -68,12 +74,14 @@ from .models import (
     Project,
     ProjectImage,
     ProjectResult,
+    ProjectSupport,
     ReviewMessage,
     Unit,
     UnitResult,
 )
 
 Status = Project.Status
+logger = logging.getLogger(__name__)
 
 MAX_IMAGES = 5
 MAX_COST_ITEMS = 50
@@ -181,7 +189,7 @@ def cycle_create(
     ballot_type: str = BallotType.APPROVAL, max_picks: int = 5, points_total: int = 10,
     counting_rule: str = CountingRule.GREEDY, ballot_change_allowed: bool = True,
     min_age: int | None = None, residency_required: bool | None = None,
-    review_criteria: list[str] | None = None,
+    review_criteria: list[str] | None = None, min_supports: int = 0,
 ) -> Cycle:
     """A municipality admin opens a cycle; it starts with one unit for the whole budget."""
     require(actor, "participatory_budget.manage_cycle", municipality)
@@ -200,7 +208,7 @@ def cycle_create(
         municipality=municipality, process=process, title=title, description=description,
         total_budget=budget, ballot_type=ballot_type, max_picks=int(max_picks),
         points_total=int(points_total), counting_rule=counting_rule,
-        ballot_change_allowed=ballot_change_allowed,
+        ballot_change_allowed=ballot_change_allowed, min_supports=_min_supports(min_supports),
         **({"review_criteria": review_criteria} if review_criteria is not None else {}),
     )
     Unit.objects.create(
@@ -211,6 +219,17 @@ def cycle_create(
                  action="participatory_budget.cycle_created", target=cycle,
                  after={"budget": budget, **_snapshot(cycle, RULE_FIELDS)})
     return cycle
+
+
+def _min_supports(value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0:
+        raise ValidationError({"min_supports": _("The minimum support is a whole number, "
+                                                 "0 or more.")})
+    return number
 
 
 def _require_rules_open(cycle: Cycle) -> None:
@@ -228,7 +247,7 @@ def cycle_rules_update(*, actor, cycle: Cycle, changes: Mapping[str, Any]) -> Cy
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     _require_rules_open(cycle)
     allowed = {*RULE_FIELDS, "total_budget", "title", "description", "review_criteria",
-               "min_age", "residency_required"}
+               "min_age", "residency_required", "min_supports"}
     unknown = set(changes) - allowed
     if unknown:
         raise DomainError(_("Unknown setting: %(names)s.") % {"names": ", ".join(sorted(unknown))})
@@ -247,6 +266,9 @@ def cycle_rules_update(*, actor, cycle: Cycle, changes: Mapping[str, Any]) -> Cy
     _check_rule_combination(cycle.ballot_type, cycle.counting_rule)
     if cycle.max_picks < 1 or cycle.points_total < 1:
         raise ValidationError({"max_picks": _("Allow at least one project and one point.")})
+    cycle.min_supports = _min_supports(cycle.min_supports)
+    if "min_supports" in changes and cycle.support_closed_at is not None:
+        raise Conflict(_("Support collection has ended: its minimum can no longer change."))
     units_total = cycle.units.aggregate(total=Sum("budget"))["total"] or 0
     if units_total > cycle.total_budget:
         raise ValidationError(
@@ -599,6 +621,159 @@ def project_join(*, actor, project: Project, code: str) -> Coauthor:
         raise Conflict(_("You are already a co-author of this project.")) from exc
 
 
+# --- support collection ------------------------------------------------------------
+
+SUPPORTABLE_STATUSES = frozenset({Status.SUBMITTED, Status.UNDER_REVIEW})
+
+
+def _when(cycle: Cycle, moment: dt.datetime) -> str:
+    """A moment as the residents of the cycle's municipality read it."""
+    return date_format(timezone.localtime(moment, cycle.municipality.tz),
+                       "SHORT_DATETIME_FORMAT")
+
+
+def _require_support_open(cycle: Cycle) -> None:
+    """Support is given only while the cycle's support collection phase runs."""
+    phase = cycle.phase(PhaseKind.SUPPORT)
+    if phase is None:
+        raise DomainError(_("This cycle does not collect support for projects."),
+                          code="support_closed")
+    if not cycle.is_open_for(Feature.SUPPORT):
+        raise DomainError(
+            _("Support is collected from %(start)s to %(end)s; it is not open now.")
+            % {"start": _when(cycle, phase.starts_at), "end": _when(cycle, phase.ends_at)},
+            code="support_closed",
+        )
+
+
+def _is_author_identity(project: Project, identity_id: int | None) -> bool:
+    if identity_id is None:
+        return False
+    return project.author_identity_id == identity_id or project.coauthors.filter(
+        identity_id=identity_id).exists()
+
+
+@transaction.atomic
+def support_create(*, actor, project: Project) -> ProjectSupport:
+    """A verified, eligible resident supports a project once, while support is collected.
+
+    The support belongs to the person (their identity), not the account: a
+    second support from any of their accounts, even at the same moment, is
+    refused by the unique constraint. Authors and co-authors do not support
+    their own project. The project's count moves in the same transaction.
+    """
+    require(actor, "participatory_budget.support_project", project)
+    project = _locked_project(project)
+    _require_support_open(project.cycle)
+    if project.status not in SUPPORTABLE_STATUSES:
+        raise DomainError(_("This project no longer collects support."),
+                          code="transition_refused")
+    if _is_author_identity(project, actor.identity_id):
+        raise DomainError(_("Authors do not support their own project."), code="own_project")
+    _require_eligible(actor, project.cycle, "budget.support")
+    try:
+        with transaction.atomic():
+            support = ProjectSupport.objects.create(project=project,
+                                                    identity_id=actor.identity_id,
+                                                    user=actor)
+    except IntegrityError as exc:
+        raise Conflict(_("You have already supported this project."),
+                       code="already_supported") from exc
+    Project.objects.filter(pk=project.pk).update(support_count=F("support_count") + 1)
+    follow_set(actor=actor, target=project, following=True)
+    return support
+
+
+@transaction.atomic
+def support_withdraw(*, actor, project: Project) -> None:
+    """A resident takes their support back while support is still collected."""
+    require(actor, "participatory_budget.support_project", project)
+    project = _locked_project(project)
+    _require_support_open(project.cycle)
+    deleted, _rows = ProjectSupport.objects.filter(
+        project=project, identity_id=actor.identity_id).delete()
+    if not deleted:
+        raise DomainError(_("You have not supported this project."), code="not_supported")
+    Project.objects.filter(pk=project.pk).update(support_count=F("support_count") - deleted)
+
+
+def support_counts_reconcile(*, fix: bool = True) -> list[dict[str, int]]:
+    """Compare every project's support count with its support rows; log and repair drift.
+
+    Drift means a bug or a manual edit of the database; with ``fix`` the count
+    is set from the rows under the project's lock.
+    """
+    rows = ProjectSupport.objects.filter(project=OuterRef("pk")).values("project").annotate(
+        n=Count("pk")).values("n")
+    drifted = (Project.objects.annotate(rows=Coalesce(Subquery(rows), 0))
+               .filter(~Q(support_count=F("rows"))).values_list("pk", "support_count", "rows"))
+    drift = []
+    for pk, counted, actual in drifted:
+        drift.append({"project": pk, "supports": actual, "counted": counted})
+        logger.error("budget project %s support drift: rows=%s counted=%s", pk, actual,
+                     counted)
+        if fix:
+            with transaction.atomic():
+                Project.objects.select_for_update().filter(pk=pk).first()
+                Project.objects.filter(pk=pk).update(
+                    support_count=ProjectSupport.objects.filter(project_id=pk).count())
+    return drift
+
+
+def _require_enough_support(project: Project) -> None:
+    """Where the cycle sets a minimum support, the commission reviews only projects
+    that reached it, once support collection is over."""
+    cycle = project.cycle
+    if not cycle.uses_support_threshold:
+        return
+    if not cycle.support_ended():
+        raise DomainError(_("The commission reviews projects after support collection ends."),
+                          code="support_running")
+    if project.support_count < cycle.min_supports:
+        raise DomainError(
+            _("The project gathered %(n)d of the %(min)d supports needed for review.")
+            % {"n": project.support_count, "min": cycle.min_supports},
+            code="not_enough_support",
+        )
+
+
+def _short_of_support_title(title: str) -> str:
+    return _("Your project did not gather enough support: %(t)s") % {"t": title}
+
+
+@transaction.atomic
+def support_threshold_apply(*, cycle: Cycle, at: dt.datetime | None = None) -> list[Project]:
+    """When support collection ends, projects short of the minimum are rejected.
+
+    The public reason says how many supports the project gathered and how many
+    were needed; the authors are told. Runs once per cycle (stamped), so the
+    periodic task may call it any number of times.
+    """
+    at = at or timezone.now()
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if (cycle.support_closed_at is not None or not cycle.uses_support_threshold
+            or not cycle.support_ended(at)):
+        return []
+    rejected = []
+    short = (Project.objects.select_for_update()
+             .filter(cycle=cycle, status=Status.SUBMITTED,
+                     support_count__lt=cycle.min_supports)
+             .select_related("municipality", "cycle", "unit"))
+    for project in short:
+        reason = _("The project gathered %(n)d of the %(min)d supports needed for review.") % {
+            "n": project.support_count, "min": cycle.min_supports}
+        _decide(None, project, Status.REJECTED, reason,
+                "participatory_budget.project_short_of_support",
+                partial(_short_of_support_title, project.title))
+        rejected.append(project)
+    cycle.support_closed_at = at
+    cycle.save(update_fields=["support_closed_at", "updated_at"])
+    audit_record(actor=None, municipality=cycle.municipality,
+                 action="participatory_budget.support_closed", target=cycle,
+                 after={"min_supports": cycle.min_supports, "rejected": len(rejected)})
+    return rejected
+
+
 def _require_review_open(project: Project) -> None:
     if project.status not in (Status.SUBMITTED, Status.UNDER_REVIEW):
         raise DomainError(_("The commission has already decided on this project."),
@@ -621,6 +796,7 @@ def project_review_start(*, actor, project: Project) -> Project:
     require(actor, "participatory_budget.review_project", project)
     project = _locked_project(project)
     check_transition(TRANSITIONS, project.status, Status.UNDER_REVIEW)
+    _require_enough_support(project)
     _start_review(actor, project)
     return project
 
@@ -632,6 +808,7 @@ def project_assess(*, actor, project: Project, criterion: str, feasible: bool,
     require(actor, "participatory_budget.review_project", project)
     project = _locked_project(project)
     _require_review_open(project)
+    _require_enough_support(project)
     if criterion not in (project.cycle.review_criteria or []):
         raise DomainError(_("Choose a criterion of this cycle."))
     comment = _plain(comment, field="comment", required=not feasible, limit=3000)
@@ -656,6 +833,7 @@ def cost_item_correct(*, actor, item: CostItem, amount, note: str) -> Project:
     require(actor, "participatory_budget.review_project", project)
     project = _locked_project(project)
     _require_review_open(project)
+    _require_enough_support(project)
     item = CostItem.objects.get(pk=item.pk, project=project)
     note = _plain(note, field="note", limit=500)
     value = money(amount, field="amount")
@@ -723,6 +901,7 @@ def project_admit(*, actor, project: Project, reason: str = "") -> Project:
     require(actor, "participatory_budget.review_project", project)
     project = _locked_project(project)
     _require_review_open(project)
+    _require_enough_support(project)
     _start_review(actor, project)
     judged = {a.criterion: a.feasible for a in project.assessments.all()}
     missing = [c for c in project.cycle.review_criteria or [] if c not in judged]
@@ -1158,6 +1337,9 @@ def results_publish(*, actor, cycle: Cycle) -> Cycle:
     audit_record(actor=actor, municipality=cycle.municipality,
                  action="participatory_budget.results_published", target=cycle,
                  after={"published_at": cycle.results_published_at})
+    from .tasks import announce_results
+
+    transaction.on_commit(partial(announce_results.delay, cycle.pk))
     return cycle
 
 
@@ -1188,6 +1370,147 @@ def adjustment_record(*, actor, project: Project, selected: bool, reason: str) -
                  action="participatory_budget.result_adjusted", target=project,
                  before=before, after={"selected": selected}, reason=reason)
     return adjustment
+
+
+# --- discussion --------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_comment(*, actor, project: Project, body: str,
+                    parent: Comment | None = None) -> Comment:
+    """A verified, eligible resident discusses a project (or replies) in any phase.
+
+    Comments are the public discussion of residents; the exchange with the
+    commission during review stays in the review messages. The authors hear
+    about a comment they did not write; the parent's author hears about a reply.
+    """
+    require(actor, "participatory_budget.comment_project", project)
+    if not project.cycle.is_open_for(Feature.COMMENT):
+        raise DomainError(_("The discussion of this cycle's projects is closed now."),
+                          code="comment_closed")
+    _require_eligible(actor, project.cycle, "budget.comment")
+    body = (body or "").strip()
+    if body and _MARKUP.search(body):
+        raise DomainError(_("Use plain text only: HTML tags and scripts are not allowed."))
+    comment = comment_create(actor=actor, target=project, body=body, parent=parent)
+    already = {parent.author_id} if parent is not None else set()
+    notify(kind="participatory_budget.project_commented",
+           recipients=[u for u in _authors(project)
+                       if u.pk != actor.pk and u.pk not in already],
+           municipality=project.municipality,
+           title=lambda: _("New comment on your project: %(t)s") % {"t": project.title},
+           body=comment.body[:300], url=project.get_absolute_url)
+    return comment
+
+
+# --- announcements -------------------------------------------------------------------
+
+
+def _cycle_audience(cycle: Cycle, *, voters_of: Iterable[Cycle] = ()):
+    """Who hears about a cycle's milestones: its authors and co-authors, supporters,
+    followers of its projects, and the voters of ``voters_of`` — accounts, each once."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+
+    from edem.participation.models import Follow
+
+    projects = Project.objects.filter(cycle=cycle)
+    condition = (
+        Q(pk__in=projects.exclude(author=None).values("author"))
+        | Q(pk__in=Coauthor.objects.filter(project__cycle=cycle).values("user"))
+        | Q(pk__in=ProjectSupport.objects.filter(project__cycle=cycle)
+            .exclude(user=None).values("user"))
+        | Q(pk__in=Follow.objects.filter(
+            content_type=ContentType.objects.get_for_model(Project),
+            object_id__in=projects.values("pk")).values("user"))
+    )
+    voters_of = [c.pk for c in voters_of]
+    if voters_of:
+        condition |= Q(pk__in=Ballot.objects.filter(cycle_id__in=voters_of)
+                       .exclude(user=None).values("user"))
+    return get_user_model().objects.filter(condition, is_active=True).order_by("pk")
+
+
+@transaction.atomic
+def cycle_announce_voting(*, cycle: Cycle, at: dt.datetime | None = None) -> int:
+    """Once voting has opened, the cycle's participants and the residents who voted
+    in the municipality's earlier cycles are told where to vote and until when.
+
+    Runs once per cycle (stamped under the cycle's lock); calling it again, or
+    before voting opens, sends nothing. Returns how many people were told.
+    """
+    at = at or timezone.now()
+    cycle = Cycle.objects.select_for_update().select_related("municipality").get(pk=cycle.pk)
+    voting = cycle.phase(PhaseKind.VOTING)
+    if (cycle.is_imported or cycle.voting_announced_at is not None or voting is None
+            or voting.starts_at > at):
+        return 0
+    cycle.voting_announced_at = at
+    cycle.save(update_fields=["voting_announced_at", "updated_at"])
+    if voting.ends_at <= at:
+        return 0
+    earlier = Cycle.objects.filter(municipality=cycle.municipality, is_imported=False,
+                                   created_at__lt=cycle.created_at)
+    people = list(_cycle_audience(cycle, voters_of=earlier))
+    notify(kind="participatory_budget.voting_opened", recipients=people,
+           municipality=cycle.municipality,
+           title=lambda: _("Voting has opened: %(cycle)s") % {"cycle": cycle.title},
+           body=lambda: _("Choose the projects you want for your community until %(end)s.")
+           % {"end": _when(cycle, voting.ends_at)},
+           url=cycle.get_absolute_url)
+    return len(people)
+
+
+@transaction.atomic
+def cycle_announce_results(*, cycle: Cycle) -> int:
+    """Once results are published, the cycle's participants and voters are told.
+
+    Authors and co-authors are left out: they already heard about their own
+    project's result. Runs once per cycle (stamped under the cycle's lock), so
+    a repeated task sends nothing. Returns how many people were told.
+    """
+    cycle = Cycle.objects.select_for_update().select_related("municipality").get(pk=cycle.pk)
+    if cycle.results_published_at is None or cycle.results_announced_at is not None:
+        return 0
+    cycle.results_announced_at = timezone.now()
+    cycle.save(update_fields=["results_announced_at", "updated_at"])
+    authors = set(Project.objects.filter(cycle=cycle).exclude(author=None)
+                  .values_list("author", flat=True))
+    authors |= set(Coauthor.objects.filter(project__cycle=cycle).values_list("user",
+                                                                            flat=True))
+    people = [u for u in _cycle_audience(cycle, voters_of=[cycle]) if u.pk not in authors]
+    from django.urls import reverse
+
+    notify(kind="participatory_budget.cycle_results", recipients=people,
+           municipality=cycle.municipality,
+           title=lambda: _("The results are published: %(cycle)s") % {"cycle": cycle.title},
+           body=lambda: _("See which projects won and how every decision was made."),
+           url=lambda: reverse("participatory_budget:results",
+                               kwargs={"municipality": cycle.municipality.slug,
+                                       "pk": cycle.pk}))
+    return len(people)
+
+
+def cycle_milestones_run(*, at: dt.datetime | None = None) -> dict[str, int]:
+    """The periodic pass: close support collection where it ended and announce
+    voting where it opened. Idempotent; each cycle is handled once."""
+    at = at or timezone.now()
+    done = {"support_closed": 0, "voting_announced": 0}
+    support_due = Cycle.objects.filter(
+        is_imported=False, support_closed_at=None, min_supports__gt=0,
+        process__phases__kind=PhaseKind.SUPPORT, process__phases__ends_at__lte=at,
+    ).distinct()
+    for cycle in support_due:
+        support_threshold_apply(cycle=cycle, at=at)
+        done["support_closed"] += 1
+    voting_due = Cycle.objects.filter(
+        is_imported=False, voting_announced_at=None,
+        process__phases__kind=PhaseKind.VOTING, process__phases__starts_at__lte=at,
+    ).distinct()
+    for cycle in voting_due:
+        cycle_announce_voting(cycle=cycle, at=at)
+        done["voting_announced"] += 1
+    return done
 
 
 # --- implementation ----------------------------------------------------------------
@@ -1239,7 +1562,7 @@ def progress_report(
     if date > project.municipality.local_today():
         raise ValidationError({"date": _("A report cannot be dated in the future.")})
     if done and progress != 100:
-        raise ValidationError({"progress": _("A finished project is 100% done.")})
+        raise ValidationError({"progress": _("A finished project has 100 percent progress.")})
     report = ProgressReport(project=project, date=date, progress=progress,
                             money_spent=spent, note=note, actor=actor)
     if photo:
@@ -1258,8 +1581,6 @@ def progress_report(
                  action="participatory_budget.progress_reported", target=project,
                  before=before, after=_snapshot(project, ("progress", "money_spent", "status")),
                  reason=note)
-    from edem.participation.selectors import follower_list
-
     notify(kind="participatory_budget.progress_reported",
            recipients=[*_authors(project), *follower_list(target=project)],
            municipality=project.municipality,

@@ -21,5 +21,7 @@ urlpatterns = [
     path("projects/<int:pk>/review/", views.project_review, name="review"),
     path("projects/<int:pk>/message/", views.project_message, name="message"),
     path("projects/<int:pk>/follow/", views.project_follow, name="follow"),
+    path("projects/<int:pk>/support/", views.project_support, name="support"),
+    path("projects/<int:pk>/comment/", views.project_comment, name="comment"),
     path("projects/<int:pk>/join/<str:code>/", views.project_join, name="join"),
 ]

@@ -13,25 +13,27 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from edem.core.errors import DomainError
 from edem.municipalities.models import Municipality
-from edem.participation.models import Feature
-from edem.participation.selectors import is_following
+from edem.participation.models import Comment, Feature
+from edem.participation.selectors import comment_list, is_following
 from edem.participation.services import follow_set
 
 from . import selectors, services
 from .filters import ProjectFilter
 from .forms import (
+    CommentForm,
     CorrectionForm,
     CostItemFormSet,
     DecisionForm,
     MessageForm,
     ProjectForm,
 )
-from .models import BallotType, CostItem, Cycle, Project
+from .models import BallotType, CostItem, Cycle, PhaseKind, Project
 from .services import Choice, CostLine
 
 PAGE_SIZE = 30
@@ -79,6 +81,9 @@ def cycle_detail(request: HttpRequest, municipality: Municipality, pk: int) -> H
         "cycle": cycle, "timeline": selectors.phase_timeline(cycle),
         "units": list(cycle.units.all()), "filter": project_filter, "page": page,
         "submission_open": cycle.is_open_for(Feature.SUBMIT),
+        "support_open": cycle.is_open_for(Feature.SUPPORT),
+        "support_phase": cycle.phase(PhaseKind.SUPPORT),
+        "supported": selectors.supported_ids(user=request.user, cycle=cycle),
         "voting_open": cycle.is_open_for(Feature.VOTE),
         "rules_frozen": cycle.rules_frozen(),
         "has_results": cycle.results_published_at is not None,
@@ -138,7 +143,14 @@ def project_detail(request: HttpRequest, municipality: Municipality, pk: int) ->
     """A project: description, place, cost breakdown, review, result, implementation."""
     project = selectors.project_get(municipality=municipality, pk=pk)
     user = request.user
+    cycle = project.cycle
     is_author = request.user.has_perm("participatory_budget.answer_review", project)
+    support_open = (cycle.is_open_for(Feature.SUPPORT)
+                    and project.status in services.SUPPORTABLE_STATUSES)
+    comment_open = cycle.is_open_for(Feature.COMMENT)
+    eligibility = None
+    if user.is_authenticated and (support_open or comment_open):
+        eligibility = services.eligibility_for(user, cycle, "budget.support")
     return render(request, "participatory_budget/project_detail.html", {
         "project": project, "cycle": project.cycle,
         "items": list(project.cost_items.all()),
@@ -157,6 +169,15 @@ def project_detail(request: HttpRequest, municipality: Municipality, pk: int) ->
             kwargs={"municipality": municipality.slug, "pk": project.pk,
                     "code": project.coauthor_code})) if is_author else "",
         "following": is_following(user=user, target=project),
+        "support_phase": cycle.phase(PhaseKind.SUPPORT),
+        "support_percent": min(100, project.support_count * 100 / cycle.min_supports)
+        if cycle.min_supports else 0,
+        "support_open": support_open,
+        "supported": project.pk in selectors.supported_ids(user=user, cycle=cycle),
+        "eligibility": eligibility,
+        "comments": list(comment_list(municipality=municipality, target=project)),
+        "comment_open": comment_open,
+        "comment_form": CommentForm(),
         "map_config": _map_config(municipality),
         "area_json": json.dumps(project.area) if project.area else "",
     })
@@ -275,6 +296,50 @@ def project_follow(request: HttpRequest, municipality: Municipality, pk: int) ->
         messages.success(request, _("You follow this project.") if following
                          else _("You no longer follow this project."))
     return redirect(project)
+
+
+@login_required
+@require_POST
+def project_support(request: HttpRequest, municipality: Municipality, pk: int) -> HttpResponse:
+    """Support a project (or withdraw the support); every refusal is a message."""
+    project = selectors.project_get(municipality=municipality, pk=pk)
+    try:
+        if request.POST.get("withdraw") == "1":
+            services.support_withdraw(actor=request.user, project=project)
+            messages.success(request, _("Your support is withdrawn."))
+        else:
+            services.support_create(actor=request.user, project=project)
+            messages.success(request, _("Thank you: your support is counted."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
+    return redirect(project)
+
+
+@login_required
+@require_POST
+def project_comment(request: HttpRequest, municipality: Municipality, pk: int) -> HttpResponse:
+    """Publish a comment (or a reply) in the project's discussion."""
+    project = selectors.project_get(municipality=municipality, pk=pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a comment first."))
+        return redirect(f"{project.get_absolute_url()}#comments")
+    parent = None
+    if form.cleaned_data.get("parent"):
+        parent = Comment.objects.filter(pk=form.cleaned_data["parent"],
+                                        municipality=municipality).first()
+    try:
+        comment = services.project_comment(actor=request.user, project=project,
+                                           body=form.cleaned_data["body"], parent=parent)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{project.get_absolute_url()}#comments")
+    messages.success(request, _("Your comment is published."))
+    return redirect(f"{project.get_absolute_url()}#comment-{comment.pk}")
 
 
 # --- voting -----------------------------------------------------------------------
@@ -402,9 +467,9 @@ def statistics(request: HttpRequest, municipality: Municipality, pk: int) -> Htt
     cycle = selectors.cycle_get(municipality=municipality, pk=pk)
     data = selectors.turnout(cycle=cycle)
     for key in ("by_day", "by_unit", "by_age"):
-        top = max((r["count"] for r in data[key]), default=0) or 1
+        top = max((r["count"] or 0 for r in data[key]), default=0) or 1
         for row in data[key]:
-            row["percent"] = row["count"] * 100 / top
+            row["percent"] = (row["count"] or 0) * 100 / top
     return render(request, "participatory_budget/statistics.html", {"cycle": cycle, "data": data})
 
 
@@ -421,14 +486,19 @@ def statistics_export(request: HttpRequest, municipality: Municipality, pk: int,
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(["breakdown", "value", "ballots"])
-    for row in data["by_day"]:
-        writer.writerow(["day", row["day"], row["count"]])
-    for row in data["by_unit"]:
-        writer.writerow(["unit", row["unit"], row["count"]])
-    for row in data["by_age"]:
-        writer.writerow(["age_group", row["age_group"], row["count"]])
-    for row in data["by_source"]:
-        writer.writerow(["source", row["source"], row["count"]])
+
+    def shown(row) -> object:
+        # A suppressed group: "<5" (fewer than five) or "suppressed" (hidden
+        # alongside one, so it cannot be recovered by subtraction).
+        if not row["hidden"]:
+            return row["count"]
+        return f"<{row['fewer_than']}" if row["fewer_than"] else "suppressed"
+
+    for key, label, name in (("by_day", "day", "day"), ("by_unit", "unit", "unit"),
+                             ("by_age", "age_group", "age_group"),
+                             ("by_source", "source", "source")):
+        for row in data[key]:
+            writer.writerow([label, row[name], shown(row)])
     return response
 
 

@@ -79,7 +79,7 @@ class CycleForm(WagtailAdminModelForm):
     class Meta:
         model = Cycle
         fields = ["municipality", "title", "description", "total_budget",
-                  *RULE_FIELDS]
+                  *RULE_FIELDS, "min_supports"]
 
 
 class CycleViewSet(MunicipalityScopedViewSetMixin, ModelViewSet):
@@ -102,6 +102,7 @@ class CycleViewSet(MunicipalityScopedViewSetMixin, ModelViewSet):
                 description=data["description"], total_budget=data["total_budget"],
                 **{name: data[name] for name in RULE_FIELDS},
                 min_age=data.get("min_age"), residency_required=data.get("residency_required"),
+                min_supports=data.get("min_supports") or 0,
             )
         except ValidationError as exc:
             _raise_as_form_errors(form, exc)
@@ -110,7 +111,7 @@ class CycleViewSet(MunicipalityScopedViewSetMixin, ModelViewSet):
         stored = Cycle.objects.get(pk=instance.pk)
         data = form.cleaned_data
         changes = {name: data[name] for name in (*RULE_FIELDS, "title", "description",
-                                                 "total_budget")
+                                                 "total_budget", "min_supports")
                    if data[name] != getattr(stored, name)}
         if data.get("min_age") is not None:
             changes["min_age"] = data["min_age"]

@@ -26,6 +26,7 @@ from participatory_budget.models import (
     Project,
     ProjectImage,
     ProjectResult,
+    ProjectSupport,
     ReviewMessage,
     Unit,
     UnitResult,
@@ -169,6 +170,8 @@ SCOPED = {
         project=project(cycle_in(m), status=Project.Status.IMPLEMENTATION),
         date=timezone.localdate(), progress=10, money_spent=Decimal(1000), note="Почали",
         actor=UserFactory()),
+    ProjectSupport: lambda m, **kw: ProjectSupport.objects.create(
+        project=project(cycle_in(m)), identity=(u := CitizenFactory()).identity, user=u),
     Ballot: lambda m, **kw: ballot((c := cycle_in(m)).units.first(), [project(c)]),
     BallotChoice: lambda m, **kw: ballot((c := cycle_in(m)).units.first(),
                                          [project(c)]).choices.first(),

@@ -15,21 +15,29 @@ from django.db import connection
 from django.test import Client
 from django.utils import translation
 
-from participatory_budget.models import Ballot, BallotChoice, BallotType, PhaseKind
-from tests.factories import CitizenFactory
+from participatory_budget.models import (
+    Ballot,
+    BallotChoice,
+    BallotType,
+    PhaseKind,
+    Project,
+    ProjectSupport,
+)
+from tests.factories import CitizenFactory, UserFactory
 from tests.participatory_budget.factories import cycle_in, project
 from tests.services import require_postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _race(session: str, calls: list[tuple[str, dict]]) -> list[tuple[int, list[str]]]:
+def _race(session: str, calls: list[tuple]) -> list[tuple[int, list[str]]]:
+    """POST every call at once; a call may carry its own session as a third item."""
     start = threading.Barrier(len(calls))
 
     def post(call):
-        url, data = call
+        url, data, *own = call
         client = Client()
-        client.cookies["sessionid"] = session
+        client.cookies["sessionid"] = own[0] if own else session
         start.wait(timeout=60)
         try:
             response = client.post(url, data)
@@ -90,3 +98,24 @@ def test_concurrent_first_ballots_of_one_voter_end_as_one_ballot(zhytomyr):
     saved = sum("Your ballot is saved. Thank you for voting!" in n for _c, n in results)
     already = sum(any("already voted" in m for m in n) for _c, n in results)
     assert (saved, already) == (1, 5)
+
+
+def test_concurrent_supports_of_one_person_end_as_one_support(zhytomyr):
+    """Eight requests at once from three accounts of one person: one support row,
+    a count of one, every other request told "already supported", no 500."""
+    require_postgres()
+    cycle = cycle_in(zhytomyr, PhaseKind.SUPPORT)
+    target = project(cycle, status=Project.Status.SUBMITTED)
+    person = CitizenFactory()
+    accounts = [person, UserFactory(identity=person.identity),
+                UserFactory(identity=person.identity)]
+    sessions = [_session(a) for a in accounts]
+    url = f"/en/{zhytomyr.slug}/budget/projects/{target.pk}/support/"
+    results = _race("", [(url, {}, sessions[n % 3]) for n in range(8)])
+    assert all(code < 500 for code, _ in results)
+    assert ProjectSupport.objects.filter(project=target).count() == 1
+    target.refresh_from_db()
+    assert target.support_count == 1
+    counted = sum("Thank you: your support is counted." in n for _c, n in results)
+    already = sum(any("already supported" in m for m in n) for _c, n in results)
+    assert (counted, already) == (1, 7)

@@ -80,7 +80,8 @@ def test_results_appear_once_published_with_exports(client, zhytomyr):
     assert "VOTES" in pb and "voter_id;vote" in pb
     rows = list(csv.reader(io.StringIO(client.get(
         f"/zhytomyr/budget/{cycle.pk}/statistics.csv").content.decode("utf-8-sig"))))
-    assert ["unit", "Уся громада", "2"] in rows
+    # Two ballots are a group too small to publish exactly.
+    assert ["unit", "Уся громада", "<5"] in rows
     data = client.get(f"/zhytomyr/budget/{cycle.pk}/statistics.json").json()
     assert data["ballots"] == 2
 
