@@ -318,8 +318,8 @@ def proposal_hide(*, actor, proposal: Proposal, reason: str) -> Proposal:
                  after={"status": proposal.status}, reason=reason)
     notify(kind="consultations.proposal_hidden", recipients=[proposal.author],
            municipality=proposal.municipality,
-           title=_("Your proposal was hidden by a moderator"), body=reason,
-           url=proposal.draft.get_absolute_url())
+           title=lambda: _("Your proposal was hidden by a moderator"), body=reason,
+           url=proposal.draft.get_absolute_url)
     return proposal
 
 
@@ -415,9 +415,9 @@ def draft_report_publish(*, actor, draft: DraftDecision, summary: str) -> DraftD
         kind="consultations.report_published",
         recipients=[*proposal_authors(draft=draft), *follower_list(target=draft)],
         municipality=draft.municipality,
-        title=_("The summary report on the draft is published: %(title)s")
-        % {"title": draft.title},
-        body=summary[:300], url=draft.get_absolute_url() + "#report",
+        title=lambda: (_("The summary report on the draft is published: %(title)s")
+        % {"title": draft.title}),
+        body=summary[:300], url=lambda: draft.get_absolute_url() + "#report",
     )
     return draft
 
@@ -557,8 +557,8 @@ def survey_conclusion_publish(*, actor, survey: Survey, text: str) -> Survey:
         )
         notify(kind="consultations.survey_concluded", recipients=users,
                municipality=survey.municipality,
-               title=_("What was done with your answers: %(title)s") % {"title": survey.title},
-               body=text[:300], url=survey.get_absolute_url())
+               title=lambda: _("What was done with your answers: %(title)s") % {"title": survey.title},
+               body=text[:300], url=survey.get_absolute_url)
     return survey
 
 
@@ -1058,9 +1058,9 @@ def stage_winners_determine(*, actor, stage: QuizStage) -> list[QuizWinner]:
             kind="consultations.quiz_reward",
             recipients=get_user_model().objects.filter(pk__in=[a.user_id for a in chosen]),
             municipality=stage.quiz.municipality,
-            title=_("You are a winner of the quiz: %(title)s") % {"title": stage.quiz.title},
-            body=_("Your reward: %(reward)s") % {"reward": stage.reward} if stage.reward
-            else "",
-            url=stage.get_absolute_url(),
+            title=lambda: _("You are a winner of the quiz: %(title)s") % {"title": stage.quiz.title},
+            body=lambda: (_("Your reward: %(reward)s") % {"reward": stage.reward} if stage.reward
+            else ""),
+            url=stage.get_absolute_url,
         )
     return winners

@@ -647,8 +647,8 @@ def idea_comment(*, actor, idea: Idea, body: str, parent: Comment | None = None)
         notify(
             kind="ideas.idea_commented", recipients=[idea.author],
             municipality=idea.municipality,
-            title=_("New comment on your idea: %(title)s") % {"title": idea.title},
-            body=comment.body[:300], url=idea.get_absolute_url(),
+            title=lambda: _("New comment on your idea: %(title)s") % {"title": idea.title},
+            body=comment.body[:300], url=idea.get_absolute_url,
         )
     return comment
 
@@ -680,8 +680,8 @@ def idea_hide(*, actor, idea: Idea, reason: str) -> Idea:
     notify(
         kind="ideas.idea_hidden", recipients=[idea.author],
         municipality=idea.municipality,
-        title=_("Your idea was hidden by a moderator: %(title)s") % {"title": idea.title},
-        body=reason, url=idea.get_absolute_url(),
+        title=lambda: _("Your idea was hidden by a moderator: %(title)s") % {"title": idea.title},
+        body=reason, url=idea.get_absolute_url,
     )
     return idea
 
@@ -768,9 +768,9 @@ def idea_merge(*, actor, idea: Idea, into: Idea, reason: str) -> Idea:
     notify(
         kind="ideas.idea_merged", recipients=[duplicate.author, target.author],
         municipality=duplicate.municipality,
-        title=_("“%(duplicate)s” was merged into “%(target)s”")
-        % {"duplicate": duplicate.title, "target": target.title},
-        body=reason, url=target.get_absolute_url(),
+        title=lambda: (_("“%(duplicate)s” was merged into “%(target)s”")
+        % {"duplicate": duplicate.title, "target": target.title}),
+        body=reason, url=target.get_absolute_url,
     )
     return target
 
@@ -836,15 +836,18 @@ def idea_decide(*, actor, idea: Idea, selected: bool, decision: str) -> Idea:
         action="ideas.idea_selected" if selected else "ideas.idea_not_selected",
         target=idea, before=before, after={"status": idea.status}, reason=decision,
     )
-    title = (
-        _("The idea was selected for implementation: %(title)s")
-        if selected else _("The idea was not selected: %(title)s")
-    ) % {"title": idea.title}
+    def title() -> str:
+        text = (
+            _("The idea was selected for implementation: %(title)s")
+            if selected else _("The idea was not selected: %(title)s")
+        )
+        return text % {"title": idea.title}
+
     notify(
         kind="ideas.idea_decided",
         recipients=[idea.author, *follower_list(target=idea)],
         municipality=idea.municipality, title=title, body=decision[:300],
-        url=idea.get_absolute_url(),
+        url=idea.get_absolute_url,
     )
     return idea
 
@@ -897,9 +900,9 @@ def implementation_update_create(
         kind="ideas.implementation_updated",
         recipients=[idea.author, *follower_list(target=idea)],
         municipality=idea.municipality,
-        title=_("Implementation update: %(title)s") % {"title": idea.title},
-        body=f"{idea.get_implementation_display()}. {text[:300]}",
-        url=idea.get_absolute_url(),
+        title=lambda: _("Implementation update: %(title)s") % {"title": idea.title},
+        body=lambda: f"{idea.get_implementation_display()}. {text[:300]}",
+        url=idea.get_absolute_url,
     )
     return update
 

@@ -435,10 +435,10 @@ def petition_approve(*, actor, petition: Petition) -> Petition:
     notify(
         kind="petitions.petition_published", recipients=[petition.author],
         municipality=municipality,
-        title=_("Your petition is published: %(title)s") % {"title": petition.title},
-        body=_("Signatures are collected until the end of the day: %(date)s")
-        % {"date": date_format(petition.last_signing_day, "DATE_FORMAT")},
-        url=petition.get_absolute_url(),
+        title=lambda: _("Your petition is published: %(title)s") % {"title": petition.title},
+        body=lambda: (_("Signatures are collected until the end of the day: %(date)s")
+        % {"date": date_format(petition.last_signing_day, "DATE_FORMAT")}),
+        url=petition.get_absolute_url,
     )
     return petition
 
@@ -465,8 +465,8 @@ def petition_reject(*, actor, petition: Petition, reason: str) -> Petition:
     notify(
         kind="petitions.petition_rejected", recipients=[petition.author],
         municipality=petition.municipality,
-        title=_("Your petition was rejected: %(title)s") % {"title": petition.title},
-        body=reason, url=petition.get_absolute_url(),
+        title=lambda: _("Your petition was rejected: %(title)s") % {"title": petition.title},
+        body=reason, url=petition.get_absolute_url,
     )
     return petition
 
@@ -528,9 +528,9 @@ def petition_answer(
         kind="petitions.petition_answered",
         recipients=[petition.author, *_signer_accounts(petition), *_followers(petition)],
         municipality=petition.municipality,
-        title=_("The petition was answered: %(title)s") % {"title": petition.title},
-        body=f"{petition.get_decision_display()}. {text[:300]}",
-        url=petition.get_absolute_url(),
+        title=lambda: _("The petition was answered: %(title)s") % {"title": petition.title},
+        body=lambda: f"{petition.get_decision_display()}. {text[:300]}",
+        url=petition.get_absolute_url,
     )
     return petition
 
@@ -820,15 +820,15 @@ def petition_threshold_check(*, petition_id: int) -> bool:
         kind="petitions.threshold_reached",
         recipients=[petition.author, *_signer_accounts(petition)],
         municipality=municipality,
-        title=_("The petition has enough signatures: %(title)s")
-        % {"title": petition.title},
-        body=ngettext(
+        title=lambda: (_("The petition has enough signatures: %(title)s")
+        % {"title": petition.title}),
+        body=lambda: (ngettext(
             "The municipality must answer within %(n)d working day, by %(date)s",
             "The municipality must answer within %(n)d working days, by %(date)s",
             petition.answer_working_days,
         ) % {"n": petition.answer_working_days,
-             "date": date_format(petition.answer_due, "DATE_FORMAT")},
-        url=petition.get_absolute_url(),
+             "date": date_format(petition.answer_due, "DATE_FORMAT")}),
+        url=petition.get_absolute_url,
     )
     return True
 
@@ -937,9 +937,11 @@ def petitions_close_due(*, now: dt.datetime | None = None) -> list[int]:
         notify(
             kind="petitions.petition_expired", recipients=[petition.author],
             municipality=petition.municipality,
-            title=_("Your petition did not collect enough signatures: %(title)s")
-            % {"title": petition.title},
-            url=petition.get_absolute_url(),
+            title=lambda petition=petition: (
+                _("Your petition did not collect enough signatures: %(title)s")
+                % {"title": petition.title}
+            ),
+            url=petition.get_absolute_url,
         )
         closed.append(petition_id)
     return closed
@@ -1042,9 +1044,9 @@ def signature_invalidate_bulk(
         kind="petitions.signature_invalidated",
         recipients=[s.user for s in matched],
         municipality=petition.municipality,
-        title=_("Your signature under a petition was invalidated: %(title)s")
-        % {"title": petition.title},
-        body=reason, url=petition.get_absolute_url(),
+        title=lambda: (_("Your signature under a petition was invalidated: %(title)s")
+        % {"title": petition.title}),
+        body=reason, url=petition.get_absolute_url,
     )
     return batch
 
@@ -1111,7 +1113,7 @@ def petition_overdue_alert(*, today: dt.date | None = None) -> int:
                 kind="petitions.deadline_overdue",
                 recipients=_municipality_admins(municipality),
                 municipality=municipality,
-                title=ngettext(
+                title=lambda overdue=overdue: ngettext(
                     "%(n)d petition is past its deadline",
                     "%(n)d petitions are past their deadline",
                     len(overdue),

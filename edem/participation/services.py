@@ -59,7 +59,7 @@ def comment_create(*, actor, target, body: str, parent: Comment | None = None) -
             kind="participation.comment_replied",
             recipients=[parent.author],
             municipality=target.municipality,
-            title=_("New reply to your comment"),
+            title=lambda: _("New reply to your comment"),
             body=body[:300],
             url=_target_url(target),
         )
@@ -110,7 +110,7 @@ def comment_hide(*, actor, comment: Comment, reason: str) -> Comment:
         kind="participation.comment_hidden",
         recipients=[comment.author],
         municipality=comment.municipality,
-        title=_("Your comment was hidden by a moderator"),
+        title=lambda: _("Your comment was hidden by a moderator"),
         body=reason,
         url=_target_url(comment.target) if comment.target else "",
     )

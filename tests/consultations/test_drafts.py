@@ -249,7 +249,7 @@ def test_the_department_decides_and_publishes_the_report(zhytomyr, department,
     draft.refresh_from_db()
     services.proposal_decide(actor=department_head, proposal=amendment,
                              decision="accepted", reason="Слушна пропозиція.")
-    with pytest.raises(DomainError, match="every proposal"):
+    with pytest.raises(DomainError, match="всі пропозиції"):
         services.draft_report_publish(actor=department_head, draft=draft, summary="Звіт")
     with pytest.raises(ValidationError):
         services.proposal_decide(actor=department_head, proposal=comment,

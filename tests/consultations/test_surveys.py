@@ -28,7 +28,7 @@ def test_structure_errors_are_refused_by_the_builder(zhytomyr, official):
             "title": "Опитування", "sections": broken, "opens_at": now,
             "closes_at": now + dt.timedelta(days=3)})
     messages = " ".join(info.value.message_dict["sections"])
-    assert "“a”" in messages and "used twice" in messages
+    assert "«a»" in messages and "використано двічі" in messages
     assert not Survey.objects.exists()
 
 
@@ -65,7 +65,7 @@ def test_a_transit_user_must_answer_the_conditional_questions(zhytomyr, citizen)
     with pytest.raises(ValidationError) as info:
         services.survey_draft_save(actor=citizen, survey=s, section=0, complete=True,
                                    raw={"mode": "0", "routes": ["0", "1", "2"]})
-    assert "at most 2" in info.value.message_dict["routes"][0]
+    assert "не більшою за 2" in info.value.message_dict["routes"][0]
     services.survey_draft_save(actor=citizen, survey=s, section=0, complete=True,
                                raw={"mode": "0", "routes": ["0", "2"]})
     with pytest.raises(DomainError, match="3"):
@@ -136,7 +136,7 @@ def test_without_changes_a_second_answer_is_refused(zhytomyr, citizen):
 def test_answering_a_closed_survey_is_refused_and_nothing_is_stored(zhytomyr, citizen):
     now = timezone.now()
     s = survey(zhytomyr, opens=now - dt.timedelta(days=5), closes=now - dt.timedelta(minutes=1))
-    with pytest.raises(DomainError, match="closed") as info:
+    with pytest.raises(DomainError, match="Опитування завершено") as info:
         services.survey_draft_save(actor=citizen, survey=s, section=0, raw={"mode": "2"})
     assert info.value.code == "closed"
     with pytest.raises(DomainError):

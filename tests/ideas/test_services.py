@@ -129,7 +129,7 @@ def test_proposing_outside_the_proposal_phase_is_refused(campaign, citizen, stag
     with pytest.raises(DomainError) as exc:
         _propose(citizen, campaign)
     assert exc.value.code == "phase_closed"
-    assert "proposal phase" in str(exc.value)
+    assert "етапу подання пропозицій" in str(exc.value)
     assert not Idea.objects.exists()
 
 
@@ -233,7 +233,7 @@ def test_supporting_outside_discussion_is_refused(discussed, citizen, stage):
     with pytest.raises(DomainError) as exc:
         services.support_create(actor=citizen, idea=discussed)
     assert exc.value.code == "phase_closed"
-    assert "discussion phase" in str(exc.value)
+    assert "етапу обговорення" in str(exc.value)
     discussed.refresh_from_db()
     assert discussed.support_count == 0 and not Support.objects.exists()
 

@@ -150,7 +150,7 @@ def test_staff_review_screen_is_scoped_to_the_staff_municipalities(
     client.force_login(moderator)
     idea = ideas["fresh"]
     page = client.get(f"/cms/ideas/{idea.pk}/")
-    assert page.status_code == 200 and "Hide the idea" in page.content.decode()
+    assert page.status_code == 200 and "Приховати ідею" in page.content.decode()
     response = client.post(f"/cms/ideas/{idea.pk}/", {"step": "hide", "hide-reason": "Спам"})
     assert response.status_code == 302
     idea.refresh_from_db()
@@ -180,7 +180,7 @@ def test_admin_creates_a_campaign_in_the_staff_screens(client, zhytomyr, admin):
     data["discussion_starts"] = data["proposals_starts"]
     response = client.post(f"/cms/idea_campaigns/edit/{campaign.pk}/", data)
     assert response.status_code == 200  # refused: the phases overlap
-    assert "may start only when" in response.content.decode()
+    assert "може розпочатися лише після завершення" in response.content.decode()
 
 
 def test_demo_seeding_builds_running_campaigns_and_is_idempotent(zhytomyr, dnipro):

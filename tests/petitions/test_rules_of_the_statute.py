@@ -295,6 +295,8 @@ def test_overdue_petitions_are_flagged_to_the_admin_and_counted_in_public(
     Petition.objects.filter(pk=answered_late.pk).update(
         answer_due=today - dt.timedelta(days=10)
     )
+    admin.language = "en"  # the alert is written in the language the admin reads
+    admin.save(update_fields=["language"])
     assert services.petition_overdue_alert() == 1
     alert = Notification.objects.get(recipient=admin, kind="petitions.deadline_overdue")
     assert alert.title == "2 petitions are past their deadline"
