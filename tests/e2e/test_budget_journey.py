@@ -50,6 +50,8 @@ def _message(page):
 
 
 def test_a_project_from_submission_to_the_map(page, live_server, zhytomyr):
+    from wagtail.users.models import UserProfile
+
     from cms.services import staff_groups_sync
     from participatory_budget.models import PhaseKind, Project
 
@@ -61,6 +63,9 @@ def test_a_project_from_submission_to_the_map(page, live_server, zhytomyr):
     official = official_of(zhytomyr)
     for staff in (admin, official):
         staff_groups_sync(staff)
+        profile = UserProfile.get_for_user(staff)
+        profile.preferred_language = "en"  # the staff area in English, as the checks read
+        profile.save()
     base = f"{live_server.url}/en/zhytomyr/budget"
 
     # 1. The resident submits a project with a point and a cost breakdown.
@@ -86,6 +91,25 @@ def test_a_project_from_submission_to_the_map(page, live_server, zhytomyr):
     expect(page.locator("#project-cost")).to_contain_text("200")
     park = Project.objects.get(title="Сквер з деревами на Польовій")
     assert park.lat is not None and park.cost == 200000
+
+    # 1b. Support collection: a neighbour supports the project and discusses it.
+    cycle.min_supports = 1
+    cycle.save(update_fields=["min_supports"])
+    schedule(cycle, PhaseKind.SUPPORT)
+    neighbour = CitizenFactory()
+    _login(page, live_server, neighbour)
+    page.goto(f"{base}/projects/{park.pk}/")
+    expect(page.locator("#support-count")).to_contain_text("0 residents support")
+    page.get_by_role("button", name="Support the project").click()
+    expect(_message(page)).to_contain_text("your support is counted")
+    expect(page.locator("#support-count")).to_contain_text("1 resident supports")
+    page.fill("#comments textarea", "Підтримую, там давно бракує тіні.")
+    page.get_by_role("button", name="Publish the comment").click()
+    expect(_message(page)).to_contain_text("Your comment is published.")
+    expect(page.locator("#comments .comment-list")).to_contain_text("бракує тіні")
+    _shot(page, "budget-support")
+    page.goto(f"{base}/{cycle.pk}/")
+    expect(page.locator(".pb-supports").first).to_contain_text("1 support / 1")
 
     # 2. A commission member judges every criterion and admits it.
     schedule(cycle, PhaseKind.REVIEW)
