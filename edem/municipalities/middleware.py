@@ -3,7 +3,7 @@
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from .models import Municipality
+from .selectors import municipality_by_slug
 
 
 class MunicipalityMiddleware:
@@ -24,7 +24,7 @@ class MunicipalityMiddleware:
         slug = view_kwargs.get("municipality")
         if slug is None:
             return None
-        municipality = Municipality.objects.filter(slug=slug, is_active=True).first()
+        municipality = municipality_by_slug(slug)
         if municipality is None:
             raise Http404(_("There is no such municipality on the platform."))
         request.municipality = municipality

@@ -2,10 +2,48 @@
 
 from __future__ import annotations
 
+import pickle
+import threading
+import time
+
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from .models import Municipality, MunicipalityRole
+
+
+# slug -> (expires at, pickled Municipality); per process, see municipality_by_slug.
+_BY_SLUG: dict[str, tuple[float, bytes]] = {}
+_BY_SLUG_LOCK = threading.Lock()
+
+
+def municipality_by_slug(slug: str) -> Municipality | None:
+    """The active municipality of a URL slug, or None.
+
+    Every municipality page asks for it, so each process keeps it for
+    ``MUNICIPALITY_CACHE_SECONDS``: a change saved in this process is seen at
+    once, one saved in another process within that time. Each caller gets its
+    own copy, so nothing a request does to it reaches another request.
+    """
+    ttl = settings.MUNICIPALITY_CACHE_SECONDS
+    if ttl <= 0:
+        return Municipality.objects.filter(slug=slug, is_active=True).first()
+    now = time.monotonic()
+    hit = _BY_SLUG.get(slug)
+    if hit is not None and hit[0] > now:
+        return pickle.loads(hit[1])  # noqa: S301 - our own pickle, never user data
+    municipality = Municipality.objects.filter(slug=slug, is_active=True).first()
+    if municipality is not None:
+        with _BY_SLUG_LOCK:
+            _BY_SLUG[slug] = (now + ttl, pickle.dumps(municipality))
+    return municipality
+
+
+def municipality_cache_clear(**_kwargs) -> None:
+    """Forget the kept municipalities (connected to every save and delete of one)."""
+    with _BY_SLUG_LOCK:
+        _BY_SLUG.clear()
 
 
 def municipality_list(*, search: str = "") -> QuerySet[Municipality]:

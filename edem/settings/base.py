@@ -197,6 +197,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# How long each process keeps a municipality looked up by its URL slug.
+MUNICIPALITY_CACHE_SECONDS = env.int("MUNICIPALITY_CACHE_SECONDS", default=30)
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "edem.accounts.backends.PasswordBackend",

@@ -23,3 +23,5 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "test-media")  # 
 WAGTAILADMIN_BASE_URL = "http://testserver"
 # Staff in tests log in without an authenticator unless a test turns this on.
 STAFF_REQUIRE_TOTP = False
+# Test data is rolled back between tests; a kept municipality would outlive it.
+MUNICIPALITY_CACHE_SECONDS = 0
