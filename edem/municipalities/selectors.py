@@ -12,7 +12,6 @@ from django.db.models import Q, QuerySet
 
 from .models import Municipality, MunicipalityRole
 
-
 # slug -> (expires at, pickled Municipality); per process, see municipality_by_slug.
 _BY_SLUG: dict[str, tuple[float, bytes]] = {}
 _BY_SLUG_LOCK = threading.Lock()
