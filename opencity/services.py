@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -41,7 +42,7 @@ from edem.core.transitions import check_transition
 from edem.core.uploads import clean_image
 from edem.municipalities.calendar import WorkingCalendar
 from edem.municipalities.models import Municipality, Organisation, OrganisationRole
-from edem.notifications.services import notify
+from edem.notifications.services import Text, in_language, notify
 from edem.participation.audit import audit_record
 from edem.participation.models import Follow
 from edem.participation.permissions import require
@@ -329,8 +330,12 @@ def _send_caller_sms(message_ids: list[int]) -> None:
         send_caller_sms.delay(pk)
 
 
-def _tell(report: Report, *, title: str, body: str = "", actor=None) -> None:
-    """Tell the author and followers (their channels) and a caller by SMS, on commit."""
+def _tell(report: Report, *, title: Text, body: Text = "", actor=None) -> None:
+    """Tell the author and followers (their channels) and a caller by SMS, on commit.
+
+    Each follower reads the message in their own language; a caller, who has no
+    account, in the municipality's default language.
+    """
     recipients = []
     if report.author_id:
         recipients.append(report.author)
@@ -342,10 +347,10 @@ def _tell(report: Report, *, title: str, body: str = "", actor=None) -> None:
         municipality=report.municipality,
         title=title,
         body=body,
-        url=report.get_absolute_url(),
+        url=report.get_absolute_url,
     )
     if report.caller_phone:
-        text = f"{title} №{report.pk}"
+        text = f"{in_language(title, settings.LANGUAGE_CODE)} №{report.pk}"
         message = CallerMessage.objects.create(
             report=report, phone=report.caller_phone, text=text[:480]
         )
@@ -445,13 +450,13 @@ def _create(
             recipients=_staff_of(organisation, (OrganisationRole.Role.HEAD,
                                                 OrganisationRole.Role.EXECUTOR)),
             municipality=municipality,
-            title=_("New report №%(n)d: %(category)s")
-            % {"n": report.pk, "category": category_obj.name},
+            title=lambda: (_("New report №%(n)d: %(category)s")
+            % {"n": report.pk, "category": category_obj.name}),
             body=report.description[:300],
-            url=report.get_absolute_url(),
+            url=report.get_absolute_url,
         )
         if caller_phone:
-            _tell(report, title=_("Your report is registered"))
+            _tell(report, title=lambda: _("Your report is registered"))
     return report
 
 
@@ -576,8 +581,8 @@ def report_accept(*, actor, report: Report, executor, comment: str = "") -> Repo
                   "due_at": report.due_at})
     due = timezone.localtime(report.due_at, report.municipality.tz)
     _tell(report, actor=actor,
-          title=_("Report №%(n)d accepted; due %(due)s")
-          % {"n": report.pk, "due": due.strftime("%d.%m.%Y %H:%M")},
+          title=lambda: (_("Report №%(n)d accepted; due %(due)s")
+          % {"n": report.pk, "due": due.strftime("%d.%m.%Y %H:%M")}),
           body=comment)
     return report
 
@@ -596,7 +601,7 @@ def report_start(*, actor, report: Report, comment: str = "") -> Report:
             organisation=report.organisation)
     _audit(report, "report_started", actor=actor, before={"status": before},
            after={"status": report.status})
-    _tell(report, actor=actor, title=_status_title(report), body=comment)
+    _tell(report, actor=actor, title=lambda: _status_title(report), body=comment)
     return report
 
 
@@ -633,7 +638,7 @@ def report_resolve(
         _audit(report, "report_resolved", actor=actor, before={"status": before},
                after={"status": report.status, "on_time": report.resolved_on_time})
         _tell(report, actor=actor,
-              title=_("Report №%(n)d resolved: please confirm or deny") % {"n": report.pk},
+              title=lambda: _("Report №%(n)d resolved: please confirm or deny") % {"n": report.pk},
               body=answer)
     return report
 
@@ -654,7 +659,7 @@ def report_refuse(*, actor, report: Report, reason: str) -> Report:
             organisation=report.organisation)
     _audit(report, "report_refused", actor=actor, before={"status": before},
            after={"status": report.status}, reason=reason)
-    _tell(report, actor=actor, title=_status_title(report), body=reason)
+    _tell(report, actor=actor, title=lambda: _status_title(report), body=reason)
     return report
 
 
@@ -690,15 +695,17 @@ def report_mark_duplicate(*, actor, report: Report, original: Report) -> Report:
         ignore_conflicts=True,
     )
     Follow.objects.filter(content_type=content_type, object_id=report.pk).delete()
-    text = _("Duplicate of report №%(n)d") % {"n": original.pk}
-    _record(report, Kind.DUPLICATE, actor=actor, before=before, text=text,
+    def text() -> str:
+        return _("Duplicate of report №%(n)d") % {"n": original.pk}
+
+    _record(report, Kind.DUPLICATE, actor=actor, before=before, text=text(),
             organisation=report.organisation)
     _audit(report, "report_marked_duplicate", actor=actor, before={"status": before},
            after={"status": report.status, "duplicate_of": original.pk})
     if report.author_id:
         notify(kind="opencity.report_changed", recipients=[report.author],
                municipality=report.municipality, title=text,
-               url=original.get_absolute_url())
+               url=original.get_absolute_url)
     if report.caller_phone:
         _tell(report, actor=actor, title=text)
     return report
@@ -739,12 +746,12 @@ def report_forward(*, actor, report: Report, organisation: Organisation, reason:
         recipients=_staff_of(organisation, (OrganisationRole.Role.HEAD,
                                             OrganisationRole.Role.EXECUTOR)),
         municipality=report.municipality,
-        title=_("Report №%(n)d forwarded to you") % {"n": report.pk},
-        body=reason, url=report.get_absolute_url(),
+        title=lambda: _("Report №%(n)d forwarded to you") % {"n": report.pk},
+        body=reason, url=report.get_absolute_url,
     )
     _tell(report, actor=actor,
-          title=_("Report №%(n)d forwarded to %(org)s")
-          % {"n": report.pk, "org": organisation.name},
+          title=lambda: (_("Report №%(n)d forwarded to %(org)s")
+          % {"n": report.pk, "org": organisation.name}),
           body=reason)
     return report
 
@@ -771,8 +778,8 @@ def report_assign(*, actor, report: Report, executor, comment: str = "") -> Repo
     notify(
         kind="opencity.report_received", recipients=[executor],
         municipality=report.municipality,
-        title=_("Report №%(n)d is assigned to you") % {"n": report.pk},
-        body=comment or report.description[:300], url=report.get_absolute_url(),
+        title=lambda: _("Report №%(n)d is assigned to you") % {"n": report.pk},
+        body=comment or report.description[:300], url=report.get_absolute_url,
     )
     return report
 
@@ -989,8 +996,8 @@ def report_confirm(*, actor, report: Report, comment: str = "") -> Report:
         recipients=[*_staff_of(report.organisation, (OrganisationRole.Role.HEAD,)),
                     *_staff_of_user(report.executor_id)],
         municipality=report.municipality,
-        title=_("Report №%(n)d confirmed by the author") % {"n": report.pk},
-        body=comment, url=report.get_absolute_url(),
+        title=lambda: _("Report №%(n)d confirmed by the author") % {"n": report.pk},
+        body=comment, url=report.get_absolute_url,
     )
     return report
 
@@ -1042,8 +1049,8 @@ def report_reopen(*, actor, report: Report, comment: str) -> Report:
         recipients=[*_staff_of(report.organisation, (OrganisationRole.Role.HEAD,)),
                     *_staff_of_user(report.executor_id)],
         municipality=report.municipality,
-        title=_("Report №%(n)d reopened by the author") % {"n": report.pk},
-        body=comment, url=report.get_absolute_url(),
+        title=lambda: _("Report №%(n)d reopened by the author") % {"n": report.pk},
+        body=comment, url=report.get_absolute_url,
     )
     return report
 
@@ -1136,8 +1143,8 @@ def reports_escalate_overdue(*, now: dt.datetime | None = None) -> dict[str, int
                 notify(
                     kind="opencity.report_overdue", recipients=recipients,
                     municipality=locked.municipality,
-                    title=_("Report №%(n)d is overdue") % {"n": locked.pk},
-                    body=locked.description[:300], url=locked.get_absolute_url(),
+                    title=lambda locked=locked: _("Report №%(n)d is overdue") % {"n": locked.pk},
+                    body=locked.description[:300], url=locked.get_absolute_url,
                 )
     return counts
 
@@ -1175,7 +1182,7 @@ def reports_auto_close(*, now: dt.datetime | None = None) -> int:
                              action="opencity.report_auto_closed", target=report,
                              before={"status": Status.RESOLVED},
                              after={"status": report.status})
-                _tell(report, title=_status_title(report))
+                _tell(report, title=lambda report=report: _status_title(report))
                 closed += 1
     return closed
 
