@@ -1,19 +1,43 @@
-"""Run every workload: ``python -m benchmarks`` (``make benchmarks``).
+"""Run every workload: ``python -m benchmarks`` (``make benchmarks``), or some: ``python -m
+benchmarks pb_tally opencity_map``.
 
-Uses a throw-away database (SQLite by default; set ``DATABASE_URL`` to measure
-on PostgreSQL) created by Django's test runner machinery.
+In-process workloads share a throw-away database (SQLite by default; set
+``DATABASE_URL`` to measure on PostgreSQL) created by Django's test runner
+machinery. Workloads with their own PostgreSQL database and servers
+(``STANDALONE``) run as their own processes, one after the other.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import subprocess
 import sys
 
-WORKLOADS = ["benchmarks.core"]
+WORKLOADS = ["core", "pb_tally"]
+STANDALONE = ["opencity_map", "petition_sign"]
+
+
+def _standalone(name: str) -> int:
+    env = dict(os.environ)
+    if name == "petition_sign":
+        env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/edem_bench_pet")
+    print(f"\n== {name}", flush=True)
+    return subprocess.call([sys.executable, "-m", f"benchmarks.{name}"], env=env)
 
 
 def main() -> int:
+    names = [n.removeprefix("benchmarks.") for n in sys.argv[1:]] or WORKLOADS + STANDALONE
+    status = _in_process([n for n in names if n not in STANDALONE])
+    for name in names:
+        if name in STANDALONE:
+            status = _standalone(name) or status
+    return status
+
+
+def _in_process(names: list[str]) -> int:
+    if not names:
+        return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edem.settings.test")
     import django
 
@@ -28,10 +52,8 @@ def main() -> int:
     old_config = runner.setup_databases()
     try:
         results = []
-        for name in sys.argv[1:] or WORKLOADS:
-            # ``python -m benchmarks pb_tally`` names a workload of this package.
-            module = name if "." in name else f"benchmarks.{name}"
-            results.extend(importlib.import_module(module).run())
+        for name in names:
+            results.extend(importlib.import_module(f"benchmarks.{name}").run())
         report(results)
     finally:
         runner.teardown_databases(old_config)

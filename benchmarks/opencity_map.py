@@ -145,6 +145,8 @@ def main() -> int:
         return 2
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "edem.settings.test"
+    # Municipalities are kept per process as in production (tests switch it off).
+    os.environ.setdefault("MUNICIPALITY_CACHE_SECONDS", "30")
     _ensure_database(url)
     import django
 

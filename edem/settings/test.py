@@ -24,4 +24,4 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # Staff in tests log in without an authenticator unless a test turns this on.
 STAFF_REQUIRE_TOTP = False
 # Test data is rolled back between tests; a kept municipality would outlive it.
-MUNICIPALITY_CACHE_SECONDS = 0
+MUNICIPALITY_CACHE_SECONDS = env.int("MUNICIPALITY_CACHE_SECONDS", default=0)
