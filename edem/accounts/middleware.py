@@ -42,7 +42,8 @@ class StaffTwoFactorMiddleware:
 class RememberLanguageMiddleware:
     """Remember the language a signed-in person uses, so messages reach them in it.
 
-    Only a request that already loaded its user is looked at (no extra query on
+    Only pages count (an API client's language says nothing of the person's),
+    only a request that already loaded its user is looked at (no extra query on
     anonymous or user-less requests), and the row is written only when the
     language changed.
     """
@@ -56,6 +57,7 @@ class RememberLanguageMiddleware:
         language = getattr(request, "LANGUAGE_CODE", "")
         if (
             user is not None
+            and response.get("Content-Type", "").startswith("text/html")
             and user.is_authenticated
             and language
             and user.language != language

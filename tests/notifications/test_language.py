@@ -74,3 +74,11 @@ def test_an_unchanged_language_writes_nothing(client):
     with CaptureQueriesContext(connection) as queries:
         client.get("/en/me/")
     assert not [q for q in queries.captured_queries if 'UPDATE "accounts_user"' in q["sql"]]
+
+
+def test_an_api_call_does_not_change_the_language(client):
+    person = CitizenFactory(language="en")
+    client.force_login(person)
+    client.get("/api/v1/municipalities/")
+    person.refresh_from_db()
+    assert person.language == "en"
