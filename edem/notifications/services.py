@@ -64,7 +64,7 @@ def _enqueue(delivery_ids: list[int]) -> None:
 Text = str | Callable[[], str]
 
 
-def _in_language(text: Text, language: str) -> str:
+def in_language(text: Text, language: str) -> str:
     """The text as the reader should see it: a callable is written in their language.
 
     ``str()`` also resolves lazy translations inside the language override.
@@ -103,9 +103,9 @@ def notify(
     channels = _channels_for(list(people), kind)
     texts = {
         language: (
-            _in_language(title, language)[:300],
-            _in_language(body, language),
-            _in_language(url, language),
+            in_language(title, language)[:300],
+            in_language(body, language),
+            in_language(url, language),
         )
         for language in {_reader_language(user) for user in people.values()}
     }
