@@ -45,7 +45,7 @@ from edem.core.geo import area_to_geojson, parse_area
 from edem.core.transitions import check_transition
 from edem.core.uploads import clean_image
 from edem.municipalities.models import Municipality
-from edem.notifications.services import notify
+from edem.notifications.services import Text, notify
 from edem.participation.audit import audit_record
 from edem.participation.models import Comment, Feature, Phase, Process
 from edem.participation.permissions import require
@@ -870,12 +870,12 @@ def review_message_post(*, actor, project: Project, body: str) -> ReviewMessage:
     notify(kind="participatory_budget.review_message",
            recipients=[r for r in recipients if r.pk != actor.pk],
            municipality=project.municipality,
-           title=_("New message in the review of “%(title)s”") % {"title": project.title},
-           body=body[:300], url=project.get_absolute_url())
+           title=lambda: _("New message in the review of “%(title)s”") % {"title": project.title},
+           body=body[:300], url=project.get_absolute_url)
     return message
 
 
-def _decide(actor, project: Project, target: str, reason: str, action: str, title: str):
+def _decide(actor, project: Project, target: str, reason: str, action: str, title: Text):
     check_transition(TRANSITIONS, project.status, target)
     before = {"status": project.status}
     project.status = target
@@ -887,7 +887,7 @@ def _decide(actor, project: Project, target: str, reason: str, action: str, titl
                  after={"status": target, "cost": project.cost}, reason=reason)
     notify(kind="participatory_budget.project_decided", recipients=_authors(project),
            municipality=project.municipality, title=title, body=reason,
-           url=project.get_absolute_url())
+           url=project.get_absolute_url)
     return project
 
 
@@ -919,7 +919,7 @@ def project_admit(*, actor, project: Project, reason: str = "") -> Project:
     reason = _plain(reason, field="reason", required=False, limit=3000)
     return _decide(actor, project, Status.ADMITTED, reason,
                    "participatory_budget.project_admitted",
-                   _("Your project is admitted to the vote: %(t)s") % {"t": project.title})
+                   lambda: _("Your project is admitted to the vote: %(t)s") % {"t": project.title})
 
 
 @transaction.atomic
@@ -935,7 +935,7 @@ def project_reject(*, actor, project: Project, reason: str) -> Project:
     _start_review(actor, project)
     return _decide(actor, project, Status.REJECTED, reason,
                    "participatory_budget.project_rejected",
-                   _("Your project is rejected: %(t)s") % {"t": project.title})
+                   lambda: _("Your project is rejected: %(t)s") % {"t": project.title})
 
 
 # --- voting ----------------------------------------------------------------------
@@ -1329,9 +1329,9 @@ def results_publish(*, actor, cycle: Cycle) -> Cycle:
         project.save(update_fields=["status", "updated_at"])
         notify(kind="participatory_budget.results_published", recipients=_authors(project),
                municipality=cycle.municipality,
-               title=(_("Your project won: %(t)s") if selected
-                      else _("Your project was not selected: %(t)s")) % {"t": project.title},
-               url=project.get_absolute_url())
+               title=lambda project=project, selected=selected: ((_("Your project won: %(t)s") if selected
+                      else _("Your project was not selected: %(t)s")) % {"t": project.title}),
+               url=project.get_absolute_url)
     cycle.results_published_at = timezone.now()
     cycle.save(update_fields=["results_published_at", "updated_at"])
     audit_record(actor=actor, municipality=cycle.municipality,
@@ -1584,8 +1584,8 @@ def progress_report(
     notify(kind="participatory_budget.progress_reported",
            recipients=[*_authors(project), *follower_list(target=project)],
            municipality=project.municipality,
-           title=_("“%(t)s”: %(n)d%% done") % {"t": project.title, "n": progress},
-           body=note[:300], url=project.get_absolute_url())
+           title=lambda: _("“%(t)s”: %(n)d%% done") % {"t": project.title, "n": progress},
+           body=note[:300], url=project.get_absolute_url)
     return report
 
 
