@@ -6,13 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from edem.core.similar import similar_by_title
 from edem.municipalities.models import Municipality
 from edem.participation.models import Comment, Phase
 
@@ -26,9 +26,6 @@ from .models import (
     PhaseKind,
     Support,
 )
-
-SIMILAR_FALLBACK_SCAN = 500
-
 
 # --- campaigns ----------------------------------------------------------------------
 
@@ -169,34 +166,13 @@ def idea_similar(
     The same approach as petitions: on PostgreSQL by trigram word similarity
     (robust to Ukrainian word endings); elsewhere by shared word stems.
     """
-    title = (title or "").strip()[:200]
-    if len(title) < 4:
-        return []
     qs = Idea.objects.filter(campaign=campaign, status__in=LISTED_STATUSES)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramWordSimilarity
-
-        return list(
-            qs.annotate(similarity=TrigramWordSimilarity(title, "title"))
-            .filter(similarity__gte=0.3)
-            .order_by("-similarity", "-support_count")[:limit]
-        )
-    words = {w.strip(".,:;!?«»\"'()").lower() for w in title.split()}
-    stems = [w[: max(4, len(w) - 2)] for w in words if len(w) >= 4]
-    if not stems:
-        return []
-    # SQLite folds the case of Latin letters only, so the (small, embedded)
-    # fallback compares in Python over the latest ideas.
-    scored = []
-    for idea in qs.order_by("-created_at")[:SIMILAR_FALLBACK_SCAN]:
-        lowered = idea.title.lower()
-        score = sum(1 for stem in stems if stem in lowered)
-        if score:
-            scored.append((score, idea))
-    scored.sort(key=lambda pair: pair[0], reverse=True)
-    return [idea for _score, idea in scored[:limit]]
+    return similar_by_title(
+        qs, title, newest_first="-created_at", tie_break="-support_count",
+        limit=limit, max_length=200,
+    )
 
 
 def support_of(*, idea: Idea, user) -> Support | None:

@@ -7,7 +7,6 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from edem.core.similar import similar_by_title
 from edem.municipalities.calendar import WorkingCalendar
 from edem.municipalities.models import Municipality
 from edem.municipalities.rules import is_municipality_moderator, is_platform_admin
@@ -22,7 +22,6 @@ from edem.municipalities.rules import is_municipality_moderator, is_platform_adm
 from .models import PUBLIC_STATUSES, Petition, PetitionCounter, Signature
 
 Status = Petition.Status
-SIMILAR_FALLBACK_SCAN = 500
 
 
 def petition_list(
@@ -214,34 +213,12 @@ def petition_similar(
     On PostgreSQL by trigram word similarity (robust to Ukrainian word
     endings); elsewhere by shared words of four letters or more.
     """
-    title = (title or "").strip()[:300]
-    if len(title) < 4:
-        return []
     qs = Petition.objects.filter(municipality=municipality, status__in=PUBLIC_STATUSES)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramWordSimilarity
-
-        return list(
-            qs.annotate(similarity=TrigramWordSimilarity(title, "title"))
-            .filter(similarity__gte=0.3)
-            .order_by("-similarity", "-published_at")[:limit]
-        )
-    words = {w.strip(".,:;!?«»\"'()").lower() for w in title.split()}
-    stems = [w[: max(4, len(w) - 2)] for w in words if len(w) >= 4]
-    if not stems:
-        return []
-    # SQLite folds the case of Latin letters only, so the (small, embedded)
-    # fallback compares in Python over the latest petitions.
-    scored = []
-    for p in qs.order_by("-published_at")[:SIMILAR_FALLBACK_SCAN]:
-        lowered = p.title.lower()
-        score = sum(1 for stem in stems if stem in lowered)
-        if score:
-            scored.append((score, p))
-    scored.sort(key=lambda pair: pair[0], reverse=True)
-    return [p for _score, p in scored[:limit]]
+    return similar_by_title(
+        qs, title, newest_first="-published_at", tie_break="-published_at", limit=limit,
+    )
 
 
 def signer_list(*, petition: Petition) -> QuerySet[Signature]:
