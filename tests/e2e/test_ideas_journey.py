@@ -63,6 +63,11 @@ def setting(transactional_db):
     commissioner = UserFactory(username="commission-chair")
     MunicipalityRoleFactory(municipality=zhytomyr, user=commissioner, role="official")
     staff_groups_sync(commissioner)
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(commissioner)
+    profile.preferred_language = "en"  # the staff screens in English, as the checks read
+    profile.save()
     CommissionMember.objects.create(campaign=campaign, user=commissioner)
     return {
         "municipality": zhytomyr, "campaign": campaign, "commissioner": commissioner,

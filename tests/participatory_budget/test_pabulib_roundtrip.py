@@ -16,7 +16,7 @@ from tests.participatory_budget.factories import admin_of
 
 pytestmark = pytest.mark.django_db
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
+SHARED = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 # (file, rules): an approval file with MES, an ordinal and a cumulative one.
 FILES = [
     ("poland_wieliczka_2023.pb", ("greedy", "mes")),
