@@ -44,7 +44,11 @@ class PetitionFilter(django_filters.FilterSet):
             categories = sorted(
                 set(self.queryset.values_list("category", flat=True).distinct()[:100])
             )
-        self.filters["category"].extra["choices"] = [(c, c) for c in categories]
+        category = self.filters["category"]
+        category.extra["choices"] = [(c, c) for c in categories]
+        # The copied filter may carry a form field built earlier from the class
+        # (schema generation does that) with no choices; build it anew.
+        category.__dict__.pop("_field", None)
 
     def search(self, queryset, name, value):
         value = value.strip()[:200]

@@ -385,3 +385,14 @@ def test_counts_are_worded_with_plural_forms(client, zhytomyr, statute):
     data = client.get("/en/zhytomyr/petitions/similar/",
                       {"title": "Велодоріжка Київська"}).json()
     assert data["results"][0]["signatures_label"] == "0 signatures"
+
+
+def test_the_category_filter_takes_the_statute_categories_after_the_class_was_inspected():
+    """Schema generation builds the class's form fields; instances must not inherit them."""
+    from petitions.filters import PetitionFilter
+
+    class_field = PetitionFilter.base_filters["category"].field  # as the schema does
+    assert "Освіта" not in [value for value, _label in class_field.choices]
+    petition_filter = PetitionFilter({"category": "Освіта"}, queryset=Petition.objects.none(),
+                                     categories=["Освіта"])
+    assert petition_filter.is_valid(), petition_filter.errors
