@@ -5,25 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from edem.core.forms import MultipleFileField
+
 from .models import MAX_PHOTOS, Category
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiplePhotoField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
-        )
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 def _category_choices(categories) -> list:
@@ -62,7 +46,7 @@ class ReportForm(forms.Form):
         label=_("Longitude"), required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    photos = MultiplePhotoField(
+    photos = MultipleFileField(
         label=_("Photos (optional)"), required=False,
         help_text=_("Up to %(n)d photos. They are re-saved without location data.")
         % {"n": MAX_PHOTOS},
@@ -133,7 +117,7 @@ class CommentForm(forms.Form):
 class ResolveForm(forms.Form):
     answer = forms.CharField(label=_("Answer to the resident"),
                              widget=forms.Textarea(attrs={"rows": 4}))
-    photos = MultiplePhotoField(label=_("Photo of the result (optional)"), required=False)
+    photos = MultipleFileField(label=_("Photo of the result (optional)"), required=False)
 
 
 class RefuseForm(forms.Form):

@@ -5,25 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from edem.core.forms import MultipleFileField
+
 from .services import MAX_IMAGES
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleImageField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
-        )
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 class ProjectForm(forms.Form):
@@ -39,7 +23,7 @@ class ProjectForm(forms.Form):
     lon = forms.CharField(label=_("Longitude"), required=False)
     area = forms.CharField(required=False, widget=forms.HiddenInput)
     address = forms.CharField(label=_("Address or landmark"), max_length=300, required=False)
-    images = MultipleImageField(
+    images = MultipleFileField(
         label=_("Images (optional)"), required=False,
         help_text=_("Up to %(n)d images. They are re-saved without location data.")
         % {"n": MAX_IMAGES},

@@ -5,23 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from edem.core.forms import MultipleFileField
+
 from .models import Addressee, Petition, PetitionSettings
 
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,.pdf"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
+# Photos and PDF documents; the services check every file.
+DOCUMENT_ACCEPT = "image/*,.pdf"
 
 
 class PetitionForm(forms.Form):
@@ -39,7 +28,7 @@ class PetitionForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"))
     addressee = forms.ChoiceField(label=_("Addressed to"))
     attachments = MultipleFileField(
-        label=_("Images or PDF documents (optional)"), required=False,
+        accept=DOCUMENT_ACCEPT, label=_("Images or PDF documents (optional)"), required=False,
         help_text=_("Up to 5 files. Photos are re-saved without location data."),
     )
 
@@ -65,7 +54,9 @@ class AnswerForm(forms.Form):
         label=_("Decision"), choices=Petition.Decision.choices, widget=forms.RadioSelect
     )
     text = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 10}))
-    attachments = MultipleFileField(label=_("Documents of the answer"), required=False)
+    attachments = MultipleFileField(
+        accept=DOCUMENT_ACCEPT, label=_("Documents of the answer"), required=False
+    )
 
 
 class RejectForm(forms.Form):
