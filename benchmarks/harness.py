@@ -54,3 +54,15 @@ def report(results: list[Result]) -> None:
             f"{r.name.ljust(width)}  {r.seconds * 1000:8.1f}ms  {r.baseline_seconds * 1000:8.1f}ms"
             f"  {r.ratio:5.2f}  {r.baseline_name}"
         )
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the benchmark's own PostgreSQL database named by ``url`` if it is missing."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')

@@ -23,6 +23,8 @@ import json
 import os
 from functools import partial
 
+from benchmarks.harness import ensure_postgres_database
+
 REPORTS = int(os.environ.get("BENCH_REPORTS", "1000000"))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/edem_bench_opencity"
 SLUG = "bench-map"
@@ -36,17 +38,6 @@ BOXES = {
 }
 MAX_FEATURES = 2000
 TARGET_RATIO = 2.0
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _load() -> int:
@@ -147,7 +138,7 @@ def main() -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "edem.settings.test"
     # Municipalities are kept per process as in production (tests switch it off).
     os.environ.setdefault("MUNICIPALITY_CACHE_SECONDS", "30")
-    _ensure_database(url)
+    ensure_postgres_database(url)
     import django
 
     django.setup()

@@ -30,6 +30,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchmarks.harness import ensure_postgres_database
+
 SIGNERS = int(os.environ.get("BENCH_SIGNERS", "3000"))
 DUPLICATES = int(os.environ.get("BENCH_DUPLICATES", "300"))
 CLIENT_THREADS = int(os.environ.get("BENCH_CLIENTS", "24"))
@@ -45,17 +47,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _prepare():
@@ -146,7 +137,7 @@ def main() -> int:
     os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
     # As in production: sessions, cache and rate-limit counters in Redis.
     os.environ.setdefault("REDIS_URL", REDIS_URL)
-    _ensure_database(url)
+    ensure_postgres_database(url)
     slug, petition_id, sessions = _prepare()
     import requests
 
