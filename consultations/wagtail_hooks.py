@@ -30,6 +30,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from edem.core.errors import DomainError
+from edem.core.forms import add_validation_errors
 from edem.municipalities.admin_scoping import (
     ALL_STAFF,
     MunicipalityRolePermissionPolicy,
@@ -55,14 +56,6 @@ for _model, _path in ((Survey, "municipality"), (Quiz, "municipality"),
 
 def _staff_municipalities(user, roles=ALL_STAFF):
     return municipalities_with_role(user, roles)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- draft decisions ---------------------------------------------------------------------
@@ -118,7 +111,7 @@ def draft_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse
                 document=form.cleaned_data["document"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from edem.core.errors import DomainError
+from edem.core.forms import add_validation_errors
 from edem.municipalities.models import Municipality
 from edem.participation.models import Comment, Feature
 from edem.participation.selectors import comment_list, is_following
@@ -45,14 +46,6 @@ def _map_config(municipality: Municipality) -> dict:
         "centre": [float(municipality.centre_lat), float(municipality.centre_lon)],
         "boundary": municipality.boundary or None,
     }
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- campaigns ----------------------------------------------------------------------
@@ -259,7 +252,7 @@ def idea_create(request: HttpRequest, municipality: Municipality, pk: int) -> Ht
                 lat=data["lat"], lon=data["lon"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -299,7 +292,7 @@ def idea_edit(request: HttpRequest, municipality: Municipality, pk: int) -> Http
                 remove_image=data["remove_image"], lat=data["lat"], lon=data["lon"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from edem.core.errors import DomainError
+from edem.core.forms import add_validation_errors
 from edem.core.geo import BBox
 from edem.municipalities.models import Municipality, Organisation
 from edem.participation.selectors import is_following
@@ -137,11 +138,8 @@ def _report_form_context(municipality, form) -> dict:
     }
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    mapping = {"location": "lat", "extra": None, "point": "lat"}
-    for field, errors in exc.message_dict.items():
-        target = mapping.get(field, field)
-        form.add_error(target if target in form.fields else None, errors)
+# The services' names of a report's fields that the form shows elsewhere.
+REPORT_ERROR_FIELDS = {"location": "lat", "extra": None, "point": "lat"}
 
 
 @login_required
@@ -166,7 +164,7 @@ def report_create(request: HttpRequest, municipality: Municipality) -> HttpRespo
                 extra=form.extra_for(data["category"]), photos=data["photos"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_validation_errors(form, exc, fields=REPORT_ERROR_FIELDS)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -200,7 +198,7 @@ def report_file_for_caller(request: HttpRequest, municipality: Municipality) -> 
                 extra=form.extra_for(data["category"]), photos=data["photos"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_validation_errors(form, exc, fields=REPORT_ERROR_FIELDS)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -655,8 +653,7 @@ def work_form(request: HttpRequest, municipality: Municipality, pk: int | None =
             else:
                 work = services.work_update(actor=request.user, work=work, data=data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_validation_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:

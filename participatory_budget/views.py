@@ -48,11 +48,6 @@ def _map_config(municipality: Municipality) -> dict:
     }
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 # --- cycles -----------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from edem.core.errors import DomainError
+from edem.core.forms import add_validation_errors
 from edem.municipalities.admin_scoping import (
     ADMINS,
     ALL_STAFF,
@@ -65,8 +66,7 @@ register_permission_policy(CommissionMember, MunicipalityRolePermissionPolicy(
 
 
 def _raise_as_form_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+    add_validation_errors(form, exc)
     raise DomainError(_("Correct the errors below."))
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from edem.core.errors import DomainError
+from edem.core.forms import add_validation_errors
 from edem.municipalities.models import Municipality
 from edem.participation.selectors import is_following
 from edem.participation.services import follow_set
@@ -123,14 +124,6 @@ def petition_detail(request: HttpRequest, municipality: Municipality, pk: int) -
     )
 
 
-def _form_errors(form: PetitionForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def petition_create(request: HttpRequest, municipality: Municipality) -> HttpResponse:
     """Write a petition; it is saved as a draft and shown for a preview."""
@@ -145,7 +138,7 @@ def petition_create(request: HttpRequest, municipality: Municipality) -> HttpRes
                 attachments=data["attachments"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -180,7 +173,7 @@ def petition_edit(request: HttpRequest, municipality: Municipality, pk: int) -> 
                 addressee=data["addressee"], attachments=data["attachments"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 # The image formats edem.core.uploads re-encodes, as a hint to the browser's picker.
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
@@ -28,3 +31,19 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
+
+
+def add_validation_errors(
+    form: forms.BaseForm, exc: ValidationError, *, fields: Mapping[str, str | None] | None = None
+) -> None:
+    """Show a service's refusal on the form: each message at its field, the rest on top.
+
+    ``fields`` renames the service's field names to the form's (``None``: on top).
+    """
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    renamed = fields or {}
+    for field, errors in exc.message_dict.items():
+        target = renamed.get(field, field)
+        form.add_error(target if target in form.fields else None, errors)
