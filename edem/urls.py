@@ -44,6 +44,7 @@ urlpatterns += i18n_patterns(
         path(f"<slug:municipality>/{prefix}", include(module))
         for prefix, module in MODULE_URLS
     ],
+    path("<slug:municipality>/comments/", include("edem.participation.urls")),
     path("<slug:municipality>/", include("cms.urls")),
     path("<slug:municipality>/", cms_views.municipality_home, name="municipality_home"),
     path("", include(wagtail_urls)),

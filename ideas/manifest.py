@@ -67,6 +67,9 @@ registry.register(
             "ideas.idea_commented": (_("A comment on my idea"), INAPP_EMAIL),
             "ideas.idea_hidden": (_("My idea was hidden by a moderator"), INAPP_EMAIL),
             "ideas.idea_merged": (_("My idea was merged with a duplicate"), INAPP_EMAIL),
+            "ideas.idea_withdrawn": (
+                _("The author withdrew an idea I support or follow"), INAPP_EMAIL
+            ),
             "ideas.idea_decided": (
                 _("The commission decided on an idea I wrote, support or follow"),
                 INAPP_EMAIL,

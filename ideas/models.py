@@ -163,6 +163,7 @@ class Idea(TimeStampedModel):
         SHORTLISTED = "shortlisted", _("shortlisted")
         SELECTED = "selected", _("selected")
         NOT_SELECTED = "not_selected", _("not selected")
+        WITHDRAWN = "withdrawn", _("withdrawn by the author")
 
     class Implementation(models.TextChoices):
         PLANNED = "planned", _("planned")
@@ -208,6 +209,7 @@ class Idea(TimeStampedModel):
         "self", verbose_name=_("merged into"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="merged_ideas",
     )
+    withdrawal_reason = models.TextField(_("why the author withdrew it"), blank=True)
     decision_text = models.TextField(_("commission's decision"), blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     implementation = models.CharField(
@@ -273,7 +275,8 @@ class Idea(TimeStampedModel):
         return self.lat is not None and self.lon is not None
 
 
-# Statuses shown in public lists; hidden and merged ideas keep a page that says why.
+# Statuses shown in public lists; hidden, merged and withdrawn ideas keep a page
+# that says why.
 LISTED_STATUSES = frozenset(
     {
         Idea.Status.PUBLISHED,
@@ -282,19 +285,24 @@ LISTED_STATUSES = frozenset(
         Idea.Status.NOT_SELECTED,
     }
 )
-PUBLIC_STATUSES = LISTED_STATUSES | {Idea.Status.HIDDEN, Idea.Status.MERGED}
+PUBLIC_STATUSES = LISTED_STATUSES | {
+    Idea.Status.HIDDEN, Idea.Status.MERGED, Idea.Status.WITHDRAWN,
+}
 # Ideas that may still be supported while discussion runs.
 SUPPORTABLE_STATUSES = frozenset({Idea.Status.PUBLISHED, Idea.Status.SHORTLISTED})
 
 S = Idea.Status
 # Who takes each step is in rules.py; services check both.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.PUBLISHED: frozenset({S.HIDDEN, S.MERGED, S.SHORTLISTED, S.NOT_SELECTED}),
+    S.PUBLISHED: frozenset(
+        {S.HIDDEN, S.MERGED, S.SHORTLISTED, S.NOT_SELECTED, S.WITHDRAWN}
+    ),
     S.HIDDEN: frozenset({S.PUBLISHED}),
     S.MERGED: frozenset(),
     S.SHORTLISTED: frozenset({S.SELECTED, S.NOT_SELECTED, S.PUBLISHED}),
     S.SELECTED: frozenset(),
     S.NOT_SELECTED: frozenset(),
+    S.WITHDRAWN: frozenset(),
 }
 del S
 

@@ -194,6 +194,39 @@ def supported_ids(*, ideas, user) -> set[int]:
     )
 
 
+# A campaign map shows at most this many ideas (the most supported): one
+# response stays small even for a city-wide campaign with thousands of ideas.
+MAP_LIMIT = 2000
+
+
+def idea_points(*, ideas: QuerySet[Idea]) -> tuple[list[dict], bool]:
+    """The listed ideas among ``ideas`` that have a place, most supported first.
+
+    Returns plain rows (no model instances) and whether the map limit cut the
+    list short.
+    """
+    rows = list(
+        ideas.filter(lat__isnull=False, lon__isnull=False)
+        .order_by("-support_count", "-pk")
+        .values("pk", "title", "status", "lat", "lon", "support_count",
+                "subtopic__title")[: MAP_LIMIT + 1]
+    )
+    return rows[:MAP_LIMIT], len(rows) > MAP_LIMIT
+
+
+def has_points(*, campaign: Campaign) -> bool:
+    """True when at least one listed idea of the campaign marks a place."""
+    return Idea.objects.filter(
+        campaign=campaign, status__in=LISTED_STATUSES, lat__isnull=False
+    ).exists()
+
+
+def selection_started(campaign: Campaign) -> bool:
+    """True once the commission's selection phase has begun (ideas are then final)."""
+    selection = campaign.process.phases.filter(kind=PhaseKind.SELECTION).first()
+    return selection is not None and timezone.now() >= selection.starts_at
+
+
 def update_list(*, idea: Idea) -> QuerySet[ImplementationUpdate]:
     return idea.updates.order_by("-happened_on", "-created_at")
 

@@ -569,6 +569,55 @@ def idea_update(
     return idea
 
 
+@transaction.atomic
+def idea_withdraw(*, actor, idea: Idea, reason: str = "") -> Idea:
+    """The author withdraws their idea before the commission's selection begins.
+
+    The idea leaves the lists but keeps its page, which says that the author
+    withdrew it (and why, if they said); supports and comments stay as they
+    were. It still counts towards the author's limit of ideas, so withdrawing
+    is no way round the limit. The people following the idea (its supporters)
+    are told, and the step is in the audit log.
+    """
+    require(actor, "ideas.change_idea", idea)
+    _require_author(actor, idea)
+    reason = (reason or "").strip()
+    if len(reason) > TEXT_MAX_LENGTH:
+        raise DomainError(
+            _("The reason may have at most %(n)d characters.") % {"n": TEXT_MAX_LENGTH}
+        )
+    if _MARKUP.search(reason) or _CONTROL.search(reason):
+        raise DomainError(_("Use plain text only: HTML tags and scripts are not allowed."))
+    idea = _locked(idea)
+    selection = _phase(idea.campaign, PhaseKind.SELECTION)
+    if selection is not None and timezone.now() >= selection.starts_at:
+        raise DomainError(
+            _("An idea can be withdrawn only before the commission's selection begins."),
+            code="phase_closed",
+        )
+    if idea.status != Status.PUBLISHED:
+        raise DomainError(
+            _("Only a published idea can be withdrawn."), code="transition_refused"
+        )
+    check_transition(TRANSITIONS, idea.status, Status.WITHDRAWN)
+    before = _snapshot(idea)
+    idea.status = Status.WITHDRAWN
+    idea.withdrawal_reason = reason
+    idea.save(update_fields=["status", "withdrawal_reason", "updated_at"])
+    audit_record(
+        actor=actor, municipality=idea.municipality, action="ideas.idea_withdrawn",
+        target=idea, before=before, after={"status": idea.status}, reason=reason,
+    )
+    notify(
+        kind="ideas.idea_withdrawn",
+        recipients=[u for u in follower_list(target=idea) if u.pk != actor.pk],
+        municipality=idea.municipality,
+        title=lambda: _("The author withdrew the idea: %(title)s") % {"title": idea.title},
+        body=reason[:300], url=idea.get_absolute_url,
+    )
+    return idea
+
+
 # --- residents: supports and comments ------------------------------------------------
 
 

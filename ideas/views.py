@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -21,13 +22,13 @@ from edem.core.errors import DomainError
 from edem.core.forms import add_validation_errors
 from edem.municipalities.models import Municipality
 from edem.participation.models import Comment, Feature
-from edem.participation.selectors import comment_list, is_following
+from edem.participation.selectors import discussion, is_following
 from edem.participation.services import follow_set
 
 from . import selectors, services
 from .filters import IdeaFilter
 from .forms import CommentForm, IdeaEditForm, IdeaForm
-from .models import Idea
+from .models import SUPPORTABLE_STATUSES, Idea
 
 PAGE_SIZE = 20
 
@@ -36,6 +37,13 @@ def _querystring(request: HttpRequest, **changes) -> str:
     params = request.GET.copy()
     for key, value in changes.items():
         params[key] = value
+    return params.urlencode()
+
+
+def _filter_query(request: HttpRequest) -> str:
+    """The list's filters without the page number (the map shows every page)."""
+    params = request.GET.copy()
+    params.pop("page", None)
     return params.urlencode()
 
 
@@ -84,6 +92,9 @@ def campaign_detail(request: HttpRequest, municipality: Municipality, pk: int) -
             "top_ideas": top,
             "counts": selectors.campaign_counts(campaign),
             "proposals_open": proposals_open,
+            "has_points": selectors.has_points(campaign=campaign),
+            "map_config": _map_config(municipality),
+            "map_query": "",
             "eligibility": services.eligibility_for(request.user, campaign)
             if proposals_open and request.user.is_authenticated else None,
         },
@@ -108,6 +119,9 @@ def idea_list(request: HttpRequest, municipality: Municipality, pk: int) -> Http
             "page": page,
             "supported": selectors.supported_ids(ideas=page.object_list, user=request.user),
             "proposals_open": campaign.is_open_for(Feature.SUBMIT),
+            "has_points": selectors.has_points(campaign=campaign),
+            "map_config": _map_config(municipality),
+            "map_query": _filter_query(request),
             "prev_query": _querystring(request, page=page.previous_page_number())
             if page.has_previous() else "",
             "next_query": _querystring(request, page=page.next_page_number())
@@ -217,6 +231,47 @@ def campaign_export_json(
     return response
 
 
+def campaign_geojson(
+    request: HttpRequest, municipality: Municipality, pk: int
+) -> JsonResponse:
+    """The campaign's listed ideas that mark a place, as GeoJSON for the map.
+
+    Takes the filters of the idea list (sub-topic, status, words), so the map
+    shows what the list shows; at most ``MAP_LIMIT`` ideas, the most supported.
+    """
+    campaign = selectors.campaign_get(municipality=municipality, pk=pk, viewer=request.user)
+    base = selectors.idea_list(municipality=municipality, campaign=campaign)
+    idea_filter = IdeaFilter(request.GET or None, queryset=base, campaign=campaign)
+    ideas = idea_filter.qs if idea_filter.is_bound and idea_filter.is_valid() else base
+    rows, truncated = selectors.idea_points(ideas=ideas)
+    labels = dict(Idea.Status.choices)
+    prefix = reverse("ideas:detail", kwargs={"municipality": municipality.slug, "pk": 0})
+    prefix = prefix[: -len("0/")]
+    features = [
+        {
+            "type": "Feature",
+            "id": row["pk"],
+            "geometry": {"type": "Point",
+                         "coordinates": [float(row["lon"]), float(row["lat"])]},
+            "properties": {
+                "title": row["title"], "url": f"{prefix}{row['pk']}/",
+                "status": row["status"], "status_label": str(labels[row["status"]]),
+                "subtopic": row["subtopic__title"], "supports": row["support_count"],
+                "supports_label": ngettext(
+                    "%(n)d support", "%(n)d supports", row["support_count"]
+                ) % {"n": row["support_count"]},
+            },
+        }
+        for row in rows
+    ]
+    response = JsonResponse(
+        {"type": "FeatureCollection", "features": features, "truncated": truncated},
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Content-Type"] = "application/geo+json"
+    return response
+
+
 def idea_similar(request: HttpRequest, municipality: Municipality, pk: int) -> JsonResponse:
     """Similar ideas of the campaign for the title being typed (the form's script)."""
     campaign = selectors.campaign_get(municipality=municipality, pk=pk, viewer=request.user)
@@ -319,7 +374,7 @@ def idea_detail(request: HttpRequest, municipality: Municipality, pk: int) -> Ht
     eligibility = None
     if user.is_authenticated and (support_open or comment_open) and not is_author:
         eligibility = services.eligibility_for(user, campaign)
-    comments = list(comment_list(municipality=municipality, target=idea))
+    comment_open = comment_open and idea.status in SUPPORTABLE_STATUSES
     return render(
         request,
         "ideas/idea_detail.html",
@@ -328,13 +383,21 @@ def idea_detail(request: HttpRequest, municipality: Municipality, pk: int) -> Ht
             "idea": idea,
             "phase_label": selectors.phase_label(campaign.current_phase()),
             "support_open": support_open and idea.status in ("published", "shortlisted"),
-            "comment_open": comment_open and idea.status in ("published", "shortlisted"),
+            "comment_open": comment_open,
             "can_edit": is_author and idea.status == Idea.Status.PUBLISHED
             and campaign.is_open_for(Feature.SUBMIT),
+            "can_withdraw": is_author and idea.status == Idea.Status.PUBLISHED
+            and not selectors.selection_started(campaign),
             "own_support": own_support,
             "is_author": is_author,
             "eligibility": eligibility,
-            "comments": comments,
+            **discussion(
+                viewer=user, municipality=municipality, target=idea,
+                comment_url=reverse(
+                    "ideas:comment", kwargs={"municipality": municipality.slug, "pk": idea.pk}
+                ),
+                can_reply=comment_open and (eligibility is None or eligibility.allowed),
+            ),
             "comment_form": CommentForm(),
             "updates": list(selectors.update_list(idea=idea)),
             "following": is_following(user=user, target=idea),
@@ -355,6 +418,19 @@ def _act(request, municipality, pk, action, success: str) -> HttpResponse:
     else:
         messages.success(request, success)
     return redirect(idea)
+
+
+@login_required
+@require_POST
+def idea_withdraw(request: HttpRequest, municipality: Municipality, pk: int) -> HttpResponse:
+    """The author withdraws their idea (before the selection); refusals are messages."""
+    return _act(
+        request, municipality, pk,
+        lambda i: services.idea_withdraw(
+            actor=request.user, idea=i, reason=request.POST.get("reason", "")
+        ),
+        _("Your idea is withdrawn: it no longer appears in the lists."),
+    )
 
 
 @login_required

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from edem.core.errors import DomainError
 from edem.municipalities.models import Municipality
 from edem.participation.models import Comment, Feature
-from edem.participation.selectors import comment_list, is_following
+from edem.participation.selectors import discussion, is_following
 from edem.participation.services import follow_set
 
 from . import selectors, services
@@ -170,7 +170,12 @@ def project_detail(request: HttpRequest, municipality: Municipality, pk: int) ->
         "support_open": support_open,
         "supported": project.pk in selectors.supported_ids(user=user, cycle=cycle),
         "eligibility": eligibility,
-        "comments": list(comment_list(municipality=municipality, target=project)),
+        **discussion(
+            viewer=user, municipality=municipality, target=project,
+            comment_url=reverse("participatory_budget:comment",
+                                kwargs={"municipality": municipality.slug, "pk": project.pk}),
+            can_reply=comment_open and (eligibility is None or eligibility.allowed),
+        ),
         "comment_open": comment_open,
         "comment_form": CommentForm(),
         "map_config": _map_config(municipality),

@@ -1,6 +1,8 @@
 // Idea campaigns (progressive enhancement: every page works without it).
 // - #similar-ideas: similar ideas of the campaign while the title is typed.
 // - .countdown[data-countdown]: a live countdown to the end of the phase.
+// - #ideas-map: the campaign's ideas with a place (GeoJSON); #point-map: one
+//   idea's place; #pick-map: the place of the idea being written (static/js/maps.js).
 (function () {
   "use strict";
 
@@ -69,9 +71,34 @@
     });
   }
 
+  function ideaPopup(feature) {
+    var p = feature.properties;
+    var box = document.createElement("div");
+    var link = document.createElement("a");
+    link.href = p.url;
+    link.textContent = p.title;
+    box.appendChild(link);
+    box.appendChild(document.createElement("br"));
+    box.appendChild(document.createTextNode(p.subtopic + " · " + p.status_label + " · " + p.supports_label));
+    return box;
+  }
+
+  function maps() {
+    if (!window.EdemMap || !window.EdemMap.ready()) { return; }
+    var cfg = window.EdemMap.config();
+    var el = document.getElementById("ideas-map");
+    if (el) { window.EdemMap.featureMap(el, cfg, ideaPopup); }
+    el = document.getElementById("point-map");
+    if (el) { window.EdemMap.pointMap(el, cfg); }
+    el = document.getElementById("pick-map");
+    var lat = document.getElementById("id_lat"), lon = document.getElementById("id_lon");
+    if (el && lat && lon) { window.EdemMap.pickMap(el, cfg, lat, lon); }
+  }
+
   function start() {
     similarIdeas();
     countdowns();
+    maps();
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
