@@ -23,6 +23,7 @@ MODULE_URLS = [
     ("ideas/", "ideas.urls"),
     ("consultations/", "consultations.urls"),
     ("city/", "opencity.urls"),
+    ("buildings/", "buildings.urls"),
 ]
 
 urlpatterns = [

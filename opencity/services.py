@@ -396,7 +396,7 @@ def _create(
     *, municipality: Municipality, category, description: str, lat, lon,
     address: str, extra: dict | None, photos: Sequence, source: str,
     author=None, filed_by=None, caller_name: str = "", caller_phone: str = "",
-    open311_key: Open311Key | None = None,
+    open311_key: Open311Key | None = None, route_to: Organisation | None = None,
 ) -> Report:
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -426,7 +426,7 @@ def _create(
     contents = _clean_photos(photos)
     lat_d, lon_d = values["point"]
     category_obj = values["category"]
-    organisation = route(
+    organisation = route_to or route(
         municipality=municipality, category=category_obj, lat=lat_d, lon=lon_d
     )
     with transaction.atomic():
@@ -463,18 +463,23 @@ def _create(
 def report_create(
     *, actor, municipality: Municipality, category, description: str, lat, lon,
     address: str = "", extra: dict | None = None, photos: Sequence = (),
+    route_to: Organisation | None = None,
 ) -> Report:
     """A logged-in resident reports a problem at a point inside the municipality.
 
     Up to five photos are re-encoded without metadata; a photo that cannot be
     processed rejects the whole report, so nothing is stored. The report is
-    routed at once and the author follows it.
+    routed at once and the author follows it. ``route_to`` names the
+    organisation when the caller already knows it (a building's fault request
+    goes to the building's management); it must be of the same municipality.
     """
     require(actor, "opencity.add_report", municipality)
+    if route_to is not None and route_to.municipality_id != municipality.pk:
+        raise DomainError(_("The organisation belongs to another municipality."))
     return _create(
         municipality=municipality, category=category, description=description,
         lat=lat, lon=lon, address=address, extra=extra, photos=photos,
-        source=Report.Source.WEB, author=actor,
+        source=Report.Source.WEB, author=actor, route_to=route_to,
     )
 
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ideas",
     "consultations",
     "opencity",
+    "buildings",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
@@ -199,6 +200,9 @@ CELERY_BEAT_SCHEDULE = {
 AUTH_USER_MODEL = "accounts.User"
 # How long each process keeps a municipality looked up by its URL slug.
 MUNICIPALITY_CACHE_SECONDS = env.int("MUNICIPALITY_CACHE_SECONDS", default=30)
+# How long a worker keeps a signable petition's frozen terms (the status is
+# re-checked by the signing statement itself).
+PETITION_SIGNING_CACHE_SECONDS = env.int("PETITION_SIGNING_CACHE_SECONDS", default=30)
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "edem.accounts.backends.PasswordBackend",
