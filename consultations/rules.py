@@ -34,9 +34,25 @@ def is_department_staff(user, obj) -> bool:
     department = _department_of(obj)
     if department is None:
         return False
-    return holds_organisation_role(
-        user, department, (OrganisationRole.Role.HEAD, OrganisationRole.Role.EXECUTOR)
-    )
+    return holds_organisation_role(user, department, DEPARTMENT_ROLES)
+
+
+DEPARTMENT_ROLES = (OrganisationRole.Role.HEAD, OrganisationRole.Role.EXECUTOR)
+
+
+@rules.predicate
+def works_in_a_responsible_department(user) -> bool:
+    """Head or executor of a department responsible for some draft decision.
+
+    Such a person opens the staff area (Wagtail) even without a municipality
+    role, to decide the proposals and publish the summary report; the screens
+    show them only their own department's drafts.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return OrganisationRole.objects.filter(
+        user=user, role__in=DEPARTMENT_ROLES, organisation__draft_decisions__isnull=False
+    ).exists()
 
 
 staff = is_platform_admin | is_municipality_official
@@ -54,3 +70,6 @@ rules.add_perm(
 rules.add_perm("consultations.take_quiz", has_verified_identity)
 rules.add_perm("consultations.change_quiz", staff)
 rules.add_perm("consultations.determine_winners", staff)
+# Wagtail asks this of everyone entering /cms/; municipality staff have it through
+# their groups (cms.services.staff_groups_sync), departments through this rule.
+rules.add_perm("wagtailadmin.access_admin", works_in_a_responsible_department)

@@ -42,6 +42,7 @@ from edem.municipalities.models import Organisation
 from . import selectors, services
 from .forms import ConclusionForm, DecisionForm, DraftAdminForm, HideForm, ReportForm
 from .models import DraftDecision, FreeTextAnswer, Proposal, Quiz, QuizStage, Survey
+from .rules import DEPARTMENT_ROLES
 
 for _model, _path in ((Survey, "municipality"), (Quiz, "municipality"),
                       (QuizStage, "quiz__municipality")):
@@ -61,13 +62,22 @@ def _staff_municipalities(user, roles=ALL_STAFF):
 # --- draft decisions ---------------------------------------------------------------------
 
 
+def _department_drafts(user):
+    """Drafts of the departments where the person is head or executor (any municipality
+    where they hold such a role, never another department's)."""
+    if not getattr(user, "is_authenticated", False):
+        return DraftDecision.objects.none()
+    return DraftDecision.objects.filter(
+        department__roles__user=user, department__roles__role__in=DEPARTMENT_ROLES)
+
+
 def _draft_for(request: HttpRequest, pk: int) -> DraftDecision:
     draft = DraftDecision.objects.select_related("municipality", "department").filter(
         pk=pk, municipality__in=_staff_municipalities(request.user)).first()
     if draft is None and request.user.is_authenticated:
         # The responsible department's own staff reach its drafts too.
-        draft = DraftDecision.objects.select_related("municipality", "department").filter(
-            pk=pk, department__roles__user=request.user).first()
+        draft = _department_drafts(request.user).select_related(
+            "municipality", "department").filter(pk=pk).first()
     if draft is None:
         raise Http404(_("There is no such draft decision here."))
     return draft
@@ -77,7 +87,7 @@ def draft_index_view(request: HttpRequest) -> HttpResponse:
     municipalities = _staff_municipalities(request.user)
     drafts = DraftDecision.objects.filter(
         municipality__in=municipalities
-    ) | DraftDecision.objects.filter(department__roles__user=request.user)
+    ) | _department_drafts(request.user)
     if not municipalities.exists() and not drafts.exists():
         raise Http404
     return render(request, "consultations/admin/draft_index.html", {
@@ -429,7 +439,7 @@ class _DraftsMenuItem(MenuItem):
     def is_shown(self, request):
         return _staff_municipalities(request.user).exists() or (
             request.user.is_authenticated
-            and DraftDecision.objects.filter(department__roles__user=request.user).exists()
+            and _department_drafts(request.user).exists()
         )
 
 

@@ -31,7 +31,12 @@ class StaffTwoFactorMiddleware:
             and request.path_info.startswith(STAFF_PATH_PREFIXES)
             and user is not None
             and user.is_authenticated
-            and (user.is_staff or user.is_superuser)
+            and (
+                user.is_staff
+                or user.is_superuser
+                # e.g. a department's staff who answer a consultation (no role)
+                or user.has_perm("wagtailadmin.access_admin")
+            )
             and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
         ):
             target = reverse("mfa_activate_totp")
