@@ -40,7 +40,17 @@ RICH_TEXT_FEATURES = [
 # First URL segments below a municipality that the platform itself serves
 # (feeds, search, modules); a page with such a slug could never be reached.
 RESERVED_CHILD_SLUGS = frozenset(
-    {"feed", "search", "petitions", "budget", "ideas", "consultations", "city", "api"}
+    {
+        "feed",
+        "search",
+        "map",
+        "petitions",
+        "budget",
+        "ideas",
+        "consultations",
+        "city",
+        "api",
+    }
 )
 
 
@@ -489,3 +499,25 @@ class MunicipalityCollection(models.Model):
 
     def __str__(self) -> str:
         return str(self.collection)
+
+
+# The geoportal's models live in their own module; importing them here registers
+# them with the app.
+from .geoportal.models import (  # noqa: E402
+    LayerFeature,
+    LayerVersion,
+    MapLayer,
+)
+
+__all__ = [
+    "AnnouncementAttachment",
+    "AnnouncementIndexPage",
+    "AnnouncementPage",
+    "LayerFeature",
+    "LayerVersion",
+    "MapLayer",
+    "MunicipalityCollection",
+    "MunicipalityHomePage",
+    "PlatformHomePage",
+    "StandardPage",
+]
