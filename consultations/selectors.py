@@ -285,6 +285,58 @@ def survey_export_rows(*, survey: Survey):
         yield [number, submitted_at.isoformat() if submitted_at else "", *cells]
 
 
+def respondent_label(survey: Survey, response: SurveyResponse, number: int) -> str:
+    """Who answered, as staff may see it: the name for a named survey, else a number.
+
+    An anonymous survey keeps no identity with its answers, so nothing but the
+    response's number can be shown.
+    """
+    if not survey.anonymous and response.identity_id:
+        return response.identity.full_name or str(response.identity)
+    return _("Anonymous respondent #%(n)d") % {"n": number}
+
+
+def staff_response_rows(*, survey: Survey):
+    """For staff: header and one row per submitted response with every answer.
+
+    Free text is shown whether or not it was moderated (staff read everything);
+    the respondent's name only for a named survey.
+    """
+    questions = questionnaire.all_questions(services.survey_structure(survey))
+    yield ["response", "respondent", "submitted_at", *[q.code for q in questions]]
+    rows = (
+        SurveyResponse.objects.filter(survey=survey, status=SurveyResponse.Status.SUBMITTED)
+        .select_related("identity")
+        .order_by("submitted_at", "pk")
+    )
+    for number, response in enumerate(rows.iterator(chunk_size=2000), start=1):
+        yield [
+            number, respondent_label(survey, response, number),
+            response.submitted_at.isoformat() if response.submitted_at else "",
+            *[questionnaire.answer_label(q, response.answers.get(q.code))
+              for q in questions],
+        ]
+
+
+def staff_response_list(*, survey: Survey) -> QuerySet[SurveyResponse]:
+    """Submitted responses in the order they came (numbered 1..N for staff)."""
+    return (
+        SurveyResponse.objects.filter(survey=survey, status=SurveyResponse.Status.SUBMITTED)
+        .select_related("identity")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def staff_response_answers(*, survey: Survey, response: SurveyResponse) -> list[dict]:
+    """Every question of the survey with this response's answer (blank: not asked)."""
+    sections = services.survey_structure(survey)
+    return [
+        {"q": q, "answer": questionnaire.answer_label(q, response.answers.get(q.code)),
+         "shown": questionnaire.is_shown(q, response.answers, sections)}
+        for q in questionnaire.all_questions(sections)
+    ]
+
+
 def free_text_queue(*, municipalities) -> QuerySet[FreeTextAnswer]:
     return FreeTextAnswer.objects.filter(
         survey__municipality__in=municipalities, status=FreeTextAnswer.Status.PENDING

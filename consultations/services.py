@@ -565,6 +565,18 @@ def survey_conclusion_publish(*, actor, survey: Survey, text: str) -> Survey:
 # --- surveys: respondents ----------------------------------------------------------------------
 
 
+def survey_responses_exported(*, actor, survey: Survey) -> None:
+    """Staff download every individual response: who and when goes to the audit log.
+
+    A named survey's file carries the respondents' names, so each download is
+    on record, as any other access of staff to personal answers.
+    """
+    require(actor, "consultations.change_survey", survey)
+    audit_record(actor=actor, municipality=survey.municipality,
+                 action="consultations.survey_responses_exported", target=survey,
+                 after={"responses": survey.responses_count, "named": not survey.anonymous})
+
+
 def respondent_key(survey: Survey, identity) -> str:
     """A keyed hash standing for the person in one survey (never the identity itself)."""
     message = f"survey:{survey.pk}:{identity.key}".encode()

@@ -14,8 +14,11 @@ municipality answers 404. Every change goes through the services.
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -304,6 +307,59 @@ def survey_manage_view(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+RESPONSES_PAGE_SIZE = 50
+
+
+def survey_responses_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Individual responses for staff: named ones with the name, anonymous ones numbered."""
+    survey = _survey_for(request, pk)
+    page = Paginator(selectors.staff_response_list(survey=survey),
+                     RESPONSES_PAGE_SIZE).get_page(request.GET.get("page"))
+    first = (page.number - 1) * RESPONSES_PAGE_SIZE
+    for offset, response in enumerate(page.object_list, start=1):
+        response.number = first + offset
+        response.label = selectors.respondent_label(survey, response, response.number)
+    return render(request, "consultations/admin/survey_responses.html", {
+        "survey": survey, "page": page, "header_title": survey.title,
+    })
+
+
+def survey_response_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """One response with every answer, free text included (moderated or not)."""
+    survey = _survey_for(request, pk)
+    found = list(selectors.staff_response_list(survey=survey)[number - 1:number]) \
+        if number >= 1 else []
+    if not found:
+        raise Http404
+    response = found[0]
+    return render(request, "consultations/admin/survey_response.html", {
+        "survey": survey, "response": response, "number": number,
+        "label": selectors.respondent_label(survey, response, number),
+        "answers": selectors.staff_response_answers(survey=survey, response=response),
+        "header_title": survey.title,
+    })
+
+
+def survey_responses_csv_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every individual response as CSV (names only for a named survey); audited."""
+    survey = _survey_for(request, pk)
+    services.survey_responses_exported(actor=request.user, survey=survey)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="survey-{survey.pk}-responses.csv"')
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    for row in selectors.staff_response_rows(survey=survey):
+        writer.writerow([_csv_safe(cell) for cell in row])
+    return response
+
+
+def _csv_safe(value) -> str:
+    """Keep spreadsheet programs from running a cell as a formula."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
 # --- quizzes ------------------------------------------------------------------------------------
 
 
@@ -430,6 +486,11 @@ def register_urls():
         path("drafts/<int:pk>/edit/", draft_edit_view, name="draft_edit"),
         path("drafts/<int:pk>/", draft_manage_view, name="draft_manage"),
         path("surveys/<int:pk>/manage/", survey_manage_view, name="survey_manage"),
+        path("surveys/<int:pk>/responses/", survey_responses_view, name="survey_responses"),
+        path("surveys/<int:pk>/responses/<int:number>/", survey_response_view,
+             name="survey_response"),
+        path("surveys/<int:pk>/responses.csv", survey_responses_csv_view,
+             name="survey_responses_csv"),
         path("quizzes/<int:pk>/manage/", quiz_manage_view, name="quiz_manage"),
     ]
     return [path("consultations/", (urls, "consultations_admin", "consultations_admin"))]
