@@ -48,13 +48,10 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import chain
-from math import floor
-from operator import attrgetter, ne
+from math import ceil, floor, lcm
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -173,38 +170,31 @@ def optional_number(value: Fraction | None) -> int | str | None:
 
 def support(election: Election) -> dict[str, Fraction]:
     """Each project's support from the ballots, by the rule of the ballot type."""
-    ballots = election.ballots
-    totals: dict[str, Fraction] = dict.fromkeys(election.projects, Fraction(0))
+    # Each different ballot is weighed once by the number of voters who cast
+    # it: a file has up to hundreds of thousands of ballots but far fewer kinds.
+    totals = dict.fromkeys(election.projects, 0)
     vote_type = election.vote_type
-    # Count each distinct (project, position or points) pair once, then weigh
-    # it: a file has up to hundreds of thousands of ballots but few such pairs.
+    distinct = election.distinct_ballots()
     if vote_type == "ordinal":
         top = election.max_length
-        places = Counter(chain.from_iterable(
-            enumerate(ballot.projects) for ballot in ballots
-        ))
-        for (position, pid), times in places.items():
-            totals[pid] += (top - position) * times
+        for named, _points, times in distinct:
+            for position, pid in enumerate(named):
+                totals[pid] += (top - position) * times
     elif vote_type in ("cumulative", "scoring"):
-        if any(ballot.points is None for ballot in ballots):
+        if any(points is None for _named, points, _times in distinct):
             raise DomainError(_("A points ballot carries no points."))
-        if any(map(ne, map(len, map(attrgetter("projects"), ballots)),
-                   map(len, map(attrgetter("points"), ballots)))):
+        if any(len(named) != len(points) for named, points, _times in distinct):
             raise DomainError(_("The number of points does not match the projects."))
-        # Points are grouped by the identity of their Fraction object (a file
-        # reader shares one per distinct amount): hashing a Fraction is slow,
-        # hashing its id is not, and the objects live in the ballots meanwhile.
-        named = chain.from_iterable(map(attrgetter("projects"), ballots))
-        amounts = list(chain.from_iterable(map(attrgetter("points"), ballots)))
-        by_id = dict(zip(map(id, amounts), amounts, strict=True))
-        given = Counter(zip(named, map(id, amounts), strict=True))
-        for (pid, amount), times in given.items():
-            totals[pid] += by_id[amount] * times
+        for named, points, times in distinct:
+            for pid, amount in zip(named, points, strict=True):
+                # Whole points (the usual case) add up as integers, faster than fractions.
+                totals[pid] += (amount.numerator * times if amount.denominator == 1
+                                else amount * times)
     else:
-        counts = Counter(chain.from_iterable(map(attrgetter("projects"), ballots)))
-        for pid, times in counts.items():
-            totals[pid] += times
-    return totals
+        for named, _points, times in distinct:
+            for pid in named:
+                totals[pid] += times
+    return {pid: Fraction(total) for pid, total in totals.items()}
 
 
 def greedy(election: Election, *, scores: dict[str, Fraction] | None = None) -> Outcome:
@@ -216,7 +206,7 @@ def greedy(election: Election, *, scores: dict[str, Fraction] | None = None) -> 
     )
     left = election.budget
     outcome = Outcome(rule=GREEDY, budget=election.budget, selected=[],
-                      voters=len(election.ballots))
+                      voters=election.voter_count)
     for position, pid in enumerate(order, start=1):
         cost = projects[pid].cost
         fits = cost <= left
@@ -229,6 +219,19 @@ def greedy(election: Election, *, scores: dict[str, Fraction] | None = None) -> 
             outcome.selected.append(pid)
             left -= cost
     return outcome
+
+
+def _runs(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The numbers ``start, start + 1, …, start + size − 1`` of each run, in one array."""
+    total = int(sizes.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    # Each run's first number jumps from the end of the one before; the rest step by 1.
+    steps = np.ones(total, dtype=np.int64)
+    ends = np.cumsum(sizes)
+    steps[0] = starts[0]
+    steps[ends[:-1]] = starts[1:] - (starts[:-1] + sizes[:-1] - 1)
+    return np.cumsum(steps)
 
 
 class _EqualShares:
@@ -245,22 +248,88 @@ class _EqualShares:
 
     def __init__(self, election: Election) -> None:
         self.election = election
-        self.voters = len(election.ballots)
+        self.voters = election.voter_count
         self.cost = {pid: p.cost for pid, p in election.projects.items()}
+        # Voters who approve the same projects always hold the same money:
+        # ``groups`` holds each such set of projects once with its voters.
+        sizes: dict[frozenset[str], int] = {}
+        for named, _points, times in election.distinct_ballots():
+            if named:
+                key = frozenset(named)
+                sizes[key] = sizes.get(key, 0) + times
+        self.groups = list(sizes.items())
+        # Voters are numbered group by group (those of an empty ballot last),
+        # so a group's voters are one run of numbers.
+        starts: list[int] = []
         members: dict[str, list[int]] = {pid: [] for pid in election.projects}
-        for voter, ballot in enumerate(election.ballots):
-            for pid in ballot.projects:
-                members[pid].append(voter)
+        start = 0
+        for index, (ballot, size) in enumerate(self.groups):
+            starts.append(start)
+            start += size
+            for pid in ballot:
+                members[pid].append(index)
+        first = np.asarray(starts, dtype=np.int64)
+        size_of = np.asarray([size for _ballot, size in self.groups], dtype=np.int64)
+        self.group_members = members
         self.supporters = {
-            pid: np.asarray(voters, dtype=np.int64) for pid, voters in members.items()
+            pid: _runs(first[groups], size_of[groups]) for pid, groups in members.items()
         }
-        self.approvals = {pid: len(voters) for pid, voters in members.items()}
+        self.approvals = {pid: len(voters) for pid, voters in self.supporters.items()}
         self.candidates = [
             pid for pid in election.projects if self.cost[pid] > 0 and self.approvals[pid] > 0
         ]
+        # Independent projects: no voter approves two projects the method could buy.
+        buyable = set(self.candidates)
+        self.independent = all(len(ballot & buyable) <= 1 for ballot, _size in self.groups)
+        if self.independent:
+            approvals, cost = self.approvals, self.cost
+            self.by_supporters = sorted(
+                self.candidates, key=lambda p: (-approvals[p], cost[p], id_key(p)))
+            # The least whole share at which a project's supporters can pay for it.
+            self.need = {p: ceil(cost[p] / approvals[p]) for p in self.candidates}
 
     def tie_key(self, pid: str):
         return (self.cost[pid], -self.approvals[pid], id_key(pid))
+
+    def independent_run(self, share: Fraction) -> list[str]:
+        """A run when the projects are independent (``self.independent``).
+
+        No voter approves two projects the method could buy, so a purchase
+        never touches the money of another project's supporters: a project
+        is bought exactly when its supporters' shares together cover its
+        cost, and each supporter then pays cost / supporters — per unit of
+        cost 1 / supporters. Projects are therefore bought in decreasing
+        number of supporters (ties as documented: cheaper, then lower id),
+        the order the general run takes too.
+        """
+        approvals, cost = self.approvals, self.cost
+        if share.denominator != 1:
+            return [pid for pid in self.by_supporters if approvals[pid] * share >= cost[pid]]
+        whole = share.numerator
+        need = self.need
+        return [pid for pid in self.by_supporters if need[pid] <= whole]
+
+    def unchanged(self, low: int, high: int) -> bool:
+        """Whether every share from ``low`` to ``high`` has the outcome of ``low``.
+
+        True of any single share; for independent projects, true when no
+        project becomes affordable above ``low`` and at most at ``high``.
+        """
+        if low == high:
+            return True
+        if not self.independent:
+            return False
+        return not any(low < need <= high for need in self.need.values())
+
+    def stable_until(self, low: int) -> int | None:
+        """Independent projects: the last whole share with the outcome of ``low``.
+
+        The outcome changes only at a share where a project becomes
+        affordable; None when no project becomes affordable above ``low``
+        (the outcome never changes again).
+        """
+        later = [need for need in self.need.values() if need > low]
+        return min(later) - 1 if later else None
 
     def run(self, share: Fraction, *, explain: bool = False):
         """One run with ``share`` money per voter; winners in order and, if asked, figures."""
@@ -451,25 +520,16 @@ class _BoundedShares:
                 raise _Undecided
             self.cost[pid] = int(scaled)
         # Voters with the same ballot always hold the same money: one group each.
-        weights: dict[frozenset[str], int] = {}
-        for ballot in method.election.ballots:
-            if ballot.projects:
-                key = frozenset(ballot.projects)
-                weights[key] = weights.get(key, 0) + 1
+        groups = method.groups
+        if len(groups) * 2 > method.voters:
+            # Few voters share a ballot: grouping would cost more than it saves.
+            groups = [(ballot, 1) for ballot, size in groups for _n in range(size)]
         members: dict[str, list[int]] = {pid: [] for pid in method.candidates}
-        for index, ballot in enumerate(weights):
+        for index, (ballot, _size) in enumerate(groups):
             for pid in ballot:
                 if pid in members:
                     members[pid].append(index)
-        if len(weights) * 2 > method.voters:
-            # Few voters share a ballot: grouping would cost more than it saves.
-            weights = {(n, frozenset(b.projects)): 1
-                       for n, b in enumerate(method.election.ballots) if b.projects}
-            members = {pid: [] for pid in method.candidates}
-            for index, (_n, ballot) in enumerate(weights):
-                for pid in ballot:
-                    if pid in members:
-                        members[pid].append(index)
+        weights = dict(enumerate(size for _ballot, size in groups))
         self.groups = len(weights)
         self.weight = np.fromiter(weights.values(), dtype=np.int64, count=self.groups)
         self.supporters = {
@@ -643,6 +703,8 @@ def equal_shares(election: Election) -> Outcome:
 
     def run(share: Fraction) -> list[str]:
         """The winners for ``share`` per voter, in the order bought."""
+        if method.independent:
+            return method.independent_run(share)
         if bounded is not None:
             try:
                 return bounded.run(share)[0]
@@ -652,8 +714,8 @@ def equal_shares(election: Election) -> Outcome:
 
     def run_range(low: int, high: int) -> list[str] | None:
         """The winners shared by every whole share from ``low`` to ``high``, if provable."""
-        if low == high:
-            return run(Fraction(low))
+        if low == high or method.independent:
+            return run(Fraction(low)) if method.unchanged(low, high) else None
         if bounded is None:
             return None
         try:
@@ -661,12 +723,18 @@ def equal_shares(election: Election) -> Outcome:
         except _Undecided:
             return None
 
-    def spent(chosen: Iterable[str]) -> Fraction:
-        return sum((projects[p].cost for p in chosen), Fraction(0))
+    # Costs and budget in a common unit (whole currency units, or finer when
+    # a cost has a fractional part): sums of integers, not of fractions.
+    unit = lcm(budget.denominator, *(p.cost.denominator for p in projects.values()))
+    units = {pid: int(p.cost * unit) for pid, p in projects.items()}
+    budget_units = int(budget * unit)
+
+    def spent(chosen: Iterable[str]) -> int:
+        return sum(units[p] for p in chosen)
 
     def exhaustive(chosen: list[str]) -> bool:
-        taken, used = set(chosen), spent(chosen)
-        return all(pid in taken or used + projects[pid].cost > budget for pid in projects)
+        taken, left = set(chosen), budget_units - spent(chosen)
+        return all(pid in taken or units[pid] > left for pid in projects)
 
     share = budget / voters
     winners = run(share)
@@ -685,12 +753,16 @@ def equal_shares(election: Election) -> Outcome:
     low = floor(share) + 1
     span = 1
     while not exhaustive(winners) and low <= last:
-        high = min(low + span - 1, last)
+        if method.independent:
+            stable = method.stable_until(low)  # the outcome of ``low`` up to there
+            high = last if stable is None else min(stable, last)
+        else:
+            high = min(low + span - 1, last)
         trial = run_range(low, high)
         if trial is None:
             span = 1
             continue
-        if spent(trial) > budget:
+        if spent(trial) > budget_units:
             break  # already the first share of the range costs too much
         if exhaustive(trial):
             share, winners = Fraction(low), trial

@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import gc
 import io
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
+from operator import itemgetter
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -52,15 +54,60 @@ class PBBallot:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
 class Election:
-    """Everything the counting needs: budget, ballot type and limits, projects, ballots."""
+    """Everything the counting needs: budget, ballot type and limits, projects, ballots.
 
-    budget: Fraction
-    vote_type: str
-    projects: dict[str, PBProject]
-    ballots: list[PBBallot]
-    meta: dict[str, str] = field(default_factory=dict)
+    Built either from a list of ballots (a cycle's stored ballots, a test) or
+    by the file reader from the columns of a VOTES section: the reader then
+    keeps each distinct ballot once with the number of voters who cast it
+    (``distinct_ballots``), which is all the counting needs, and builds the
+    one-object-per-voter list ``ballots`` only when something asks for it
+    (an import, an export).
+    """
+
+    def __init__(self, budget: Fraction, vote_type: str, projects: dict[str, PBProject],
+                 ballots: list[PBBallot] | None = None, meta: dict[str, str] | None = None,
+                 *, table: _VoteTable | None = None) -> None:
+        self.budget = budget
+        self.vote_type = vote_type
+        self.projects = projects
+        self.meta = meta if meta is not None else {}
+        self._table = table
+        self._ballots = ballots if ballots is not None or table is not None else []
+
+    def __repr__(self) -> str:
+        return (f"Election(budget={self.budget!r}, vote_type={self.vote_type!r}, "
+                f"projects={len(self.projects)}, voters={self.voter_count})")
+
+    @property
+    def ballots(self) -> list[PBBallot]:
+        """One ballot per voter, in the order of the file (built on first use)."""
+        if self._ballots is None:
+            assert self._table is not None
+            self._ballots = self._table.ballots()
+        return self._ballots
+
+    @ballots.setter
+    def ballots(self, value: list[PBBallot]) -> None:
+        self._ballots, self._table = value, None
+
+    @property
+    def voter_count(self) -> int:
+        """The number of ballots cast (empty ones included)."""
+        if self._ballots is None and self._table is not None:
+            return self._table.voters
+        return len(self.ballots)
+
+    def distinct_ballots(self) -> list[tuple[tuple[str, ...], tuple[Fraction, ...] | None, int]]:
+        """Each different ballot once: its projects, its points, how many voters cast it.
+
+        Ballots are the same when they name the same projects in the same
+        order with the same points; the counting weighs each by its voters.
+        """
+        if self._ballots is None and self._table is not None:
+            return self._table.distinct
+        counts = Counter((b.projects, b.points) for b in self._ballots)
+        return [(named, points, times) for (named, points), times in counts.items()]
 
     @property
     def max_length(self) -> int:
@@ -68,7 +115,7 @@ class Election:
         value = self.meta.get("max_length", "").strip()
         if value:
             return int(value)
-        return max((len(b.projects) for b in self.ballots), default=0)
+        return max((len(named) for named, _p, _n in self.distinct_ballots()), default=0)
 
     def project_column(self, name: str) -> dict[str, str] | None:
         """A column of the PROJECTS section by name, or None when the file has none."""
@@ -129,7 +176,12 @@ def parse(source: str | Path | Iterable[str]) -> Election:
     else:
         text = "".join(source)
     with _cycle_collector_paused():
-        return _parse(text)
+        try:
+            return _parse(text, fast=True)
+        except _Irregular:
+            # Short rows, a later section, a broken ballot: read row by row,
+            # which also names the line of the first error.
+            return _parse(text, fast=False)
 
 
 @contextmanager
@@ -150,7 +202,7 @@ def _cycle_collector_paused():
             gc.enable()
 
 
-def _parse(text: str) -> Election:
+def _parse(text: str, *, fast: bool) -> Election:
     reader = csv.reader(io.StringIO(text), delimiter=";")
     section: str | None = None
     header: list[str] | None = None
@@ -159,6 +211,7 @@ def _parse(text: str) -> Election:
     ballots: list[PBBallot] = []
     seen_sections: set[str] = set()
     pending: list[str] | None = None  # a row the VOTES reader stopped at
+    table: _VoteTable | None = None
     while True:
         row = pending if pending is not None else next(reader, None)
         pending = None
@@ -175,7 +228,9 @@ def _parse(text: str) -> Election:
             raise PabulibError(_("Line %(line)d: the file must start with META.") % {"line": line})
         if header is None:
             header = [h.strip() for h in row]
-            if section == "VOTES":
+            if section == "VOTES" and fast:
+                table = _VoteTable(header, projects, list(reader))
+            elif section == "VOTES":
                 pending = _VoteColumns(header, projects).read(reader, ballots)
             continue
         if section == "VOTES":  # pragma: no cover - the VOTES reader takes these rows
@@ -209,24 +264,113 @@ def _parse(text: str) -> Election:
         raise PabulibError(_("Unknown vote_type “%(type)s”.") % {"type": vote_type})
     return Election(
         budget=_amount(meta["budget"], where="META budget"), vote_type=vote_type,
-        projects=projects, ballots=ballots, meta=meta,
+        projects=projects, ballots=None if table else ballots, meta=meta, table=table,
     )
 
 
-class _VoteColumns:
-    """Reads the rows of a VOTES section by the positions of its columns.
+class _Irregular(Exception):
+    """The VOTES section is not a plain table of valid ballots: read it row by row."""
 
-    Files hold up to hundreds of thousands of ballots, so a row is read by
-    column index (not as a dict), project ids are looked up in one step
-    (which also shares one string per project among all ballots) and points
-    repeat, so each distinct point text becomes a ``Fraction`` once.
+
+class _VoteTable:
+    """A VOTES section read as a table: rows kept as the csv module gave them.
+
+    The common file — every row has every column, every ballot is valid — is
+    read without building anything per voter: the cells of the ``vote`` (and
+    ``points``) column are counted, and each distinct cell is checked and
+    turned into project ids and exact points once. A file that is not so
+    plain raises ``_Irregular`` and is read row by row instead
+    (``_VoteColumns``), which gives the same ballots and names the line of any
+    error.
+    """
+
+    def __init__(self, header: list[str], projects: dict[str, PBProject],
+                 rows: list[list[str]]) -> None:
+        if "voter_id" not in header or "vote" not in header:
+            raise _Irregular
+        width = len(header)
+        lengths = set(map(len, rows))
+        if lengths - {width, 0}:
+            raise _Irregular  # short or long rows, or a section after VOTES
+        if 0 in lengths:
+            rows = [row for row in rows if row]
+        self.rows = rows
+        self.voters = len(rows)
+        self.voter = header.index("voter_id")
+        self.extra = [(i, name) for i, name in enumerate(header)
+                      if name not in _VoteColumns.RESERVED]
+        vote = header.index("vote")
+        points = header.index("points") if "points" in header else None
+        if points is None:
+            cells = Counter(map(itemgetter(vote), rows))
+            self.key = itemgetter(vote)
+        else:
+            cells = Counter(map(itemgetter(vote, points), rows))
+            self.key = itemgetter(vote, points)
+        reader = _CellReader(projects)
+        self.parsed: dict = {}
+        totals: dict[tuple, int] = {}
+        for cell, times in cells.items():
+            ballot = (reader.projects(cell), None) if points is None else (
+                reader.projects(cell[0]), reader.points(cell[1]))
+            if ballot[1] is not None and len(ballot[1]) != len(ballot[0]):
+                raise _Irregular
+            self.parsed[cell] = ballot
+            totals[ballot] = totals.get(ballot, 0) + times
+        self.distinct = [(named, values, times) for (named, values), times in totals.items()]
+
+    def ballots(self) -> list[PBBallot]:
+        """One :class:`PBBallot` per row, in the order of the file."""
+        parsed, key, voter, extra = self.parsed, self.key, self.voter, self.extra
+        return [
+            PBBallot(row[voter].strip(), *parsed[key(row)], {name: row[i] for i, name in extra})
+            for row in self.rows
+        ]
+
+
+class _CellReader:
+    """Turns a ``vote`` or ``points`` cell into project ids or exact points, or ``_Irregular``."""
+
+    def __init__(self, projects: dict[str, PBProject]) -> None:
+        self.known = {pid: pid for pid in projects}  # one shared string per project
+        self.amounts: dict[str, Fraction] = {}
+
+    def projects(self, cell: str) -> tuple[str, ...]:
+        try:
+            named = tuple(map(self.known.__getitem__, _split(cell)))
+        except KeyError:
+            raise _Irregular from None
+        if len(named) > 1 and len(set(named)) != len(named):
+            raise _Irregular
+        return named
+
+    def points(self, cell: str) -> tuple[Fraction, ...]:
+        values = []
+        for part in _split(cell):
+            value = self.amounts.get(part)
+            if value is None:
+                try:
+                    value = self.amounts[part] = _amount(part, where="")
+                except PabulibError:
+                    raise _Irregular from None
+            values.append(value)
+        return tuple(values)
+
+
+class _VoteColumns:
+    """Reads a VOTES section row by row, by the positions of its columns.
+
+    The reader of any VOTES section ``_VoteTable`` does not take: rows with
+    missing cells (a short row is a ballot with the cells it has), a section
+    after VOTES, and a broken ballot, whose error names its line. Project ids
+    are looked up in one step (which also shares one string per project among
+    all ballots) and each distinct point text becomes a ``Fraction`` once.
     """
 
     RESERVED = ("voter_id", "vote", "points")
 
     def __init__(self, header: list[str], projects: dict[str, PBProject]) -> None:
         self.width = len(header)
-        self.header = header
         self.voter = header.index("voter_id") if "voter_id" in header else None
         self.vote = header.index("vote") if "vote" in header else None
         self.points = header.index("points") if "points" in header else None
@@ -236,51 +380,14 @@ class _VoteColumns:
 
     def read(self, reader, ballots: list[PBBallot]) -> list[str] | None:
         """Append a ballot per row until the next section; return that section's row."""
-        width, vote, points, voter = self.width, self.vote, self.points, self.voter
-        extra_columns = self.extra
-        lookup = self.known.__getitem__
-        append = ballots.append
-        fast = vote is not None and voter is not None
-        amounts = self.amounts
         for row in reader:
-            if len(row) < width or not fast:
-                if len(row) <= 1:
-                    cell = row[0].strip() if row else ""
-                    if not cell:
-                        continue
-                    if cell.upper() in SECTIONS:
-                        return row
-                append(self.ballot(row, reader.line_num, len(ballots)))
-                continue
-            # The common row: every column present.
-            cell = row[vote]
-            if "," in cell:
-                parts = cell.split(",")
-                if " " in cell or "\t" in cell:
-                    parts = [part.strip() for part in parts]
-            else:
-                cell = cell.strip()
-                parts = [cell] if cell else []
-            try:
-                named = tuple(map(lookup, parts))
-            except KeyError:
-                named = self.projects(cell, reader.line_num)  # raises with the line
-            if len(named) > 1 and len(set(named)) != len(named):
-                raise PabulibError(
-                    _("%(where)s: the ballot names a project twice.")
-                    % {"where": _Where(reader.line_num)}
-                )
-            values = None
-            if points is not None:
-                values = tuple([amounts.get(part) or self.point_value(part, reader.line_num)
-                                for part in _split(row[points])])
-                if len(values) != len(named):
-                    raise PabulibError(
-                        _("%(where)s: the number of points does not match the projects.")
-                        % {"where": _Where(reader.line_num)}
-                    )
-            append(PBBallot(row[voter].strip(), named, values,
-                            {name: row[i] for i, name in extra_columns}))
+            if len(row) <= 1:
+                cell = row[0].strip() if row else ""
+                if not cell:
+                    continue
+                if cell.upper() in SECTIONS:
+                    return row
+            ballots.append(self.ballot(row, reader.line_num, len(ballots)))
         return None
 
     def ballot(self, row: list[str], line: int, number: int) -> PBBallot:

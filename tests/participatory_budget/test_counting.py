@@ -319,6 +319,11 @@ def test_equal_shares_outcome_respects_the_budget_and_is_exhaustive(e):
 
 def reference_equal_shares(e: Election) -> list[str]:
     """add1 (integral) and greedy completion around the plain run, share by share."""
+    return reference_equal_shares_and_share(e)[0]
+
+
+def reference_equal_shares_and_share(e: Election) -> tuple[list[str], Fraction | None]:
+    """The winners, and each voter's share in the last run add1 kept."""
     voters = len(e.ballots)
     cost = {p: e.projects[p].cost for p in e.projects}
 
@@ -329,6 +334,7 @@ def reference_equal_shares(e: Election) -> list[str]:
         return all(p in chosen or spent(chosen) + cost[p] > e.budget for p in cost)
 
     winners = reference_mes_fixed(e, Fraction(e.budget, voters)) if voters else []
+    share = Fraction(e.budget, voters) if voters else None
     whole = int(Fraction(e.budget, voters)) if voters else 0
     approved = sum((cost[p] for p in cost if any(p in b.projects for b in e.ballots)),
                    Fraction(0))
@@ -337,6 +343,7 @@ def reference_equal_shares(e: Election) -> list[str]:
         if spent(trial) > e.budget:
             break
         whole, winners = whole + 1, trial
+        share = Fraction(whole)
     approvals = {p: sum(p in b.projects for b in e.ballots) for p in cost}
     left = e.budget - spent(winners)
     chosen = list(winners)
@@ -345,13 +352,14 @@ def reference_equal_shares(e: Election) -> list[str]:
         if cost[p] <= left:
             chosen.append(p)
             left -= cost[p]
-    return chosen
+    return chosen, share
 
 
 @settings(max_examples=150, deadline=None)
 @given(elections)
 def test_equal_shares_with_add1_and_completion_equals_the_plain_definition(e):
-    assert counting.equal_shares(e).selected == reference_equal_shares(e)
+    outcome = counting.equal_shares(e)
+    assert (outcome.selected, outcome.voter_budget) == reference_equal_shares_and_share(e)
 
 
 @settings(max_examples=150, deadline=None)
@@ -380,3 +388,40 @@ def test_replayed_figures_are_the_exact_payments_and_money_left(e, extra):
         if p not in winners:
             assert figures.left_with_supporters[p] == sum(
                 (money[n] for n in supporters), Fraction(0))
+
+
+# --- independent projects: the shortcut is the exact method -------------------------
+
+single_choice_elections = st.builds(
+    lambda costs, ballots, budget: election(
+        budget, {str(n): c for n, c in enumerate(costs)},
+        [[str(b)] if b is not None and b < len(costs) else [] for b in ballots]),
+    st.lists(st.integers(1, 60), min_size=1, max_size=8),
+    st.lists(st.one_of(st.none(), st.integers(0, 8)), min_size=1, max_size=25),
+    st.integers(1, 150),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(single_choice_elections, st.integers(0, 12))
+def test_independent_projects_run_is_the_plain_exact_method(e, extra):
+    method = counting._EqualShares(e)
+    assert method.independent
+    for share in (Fraction(e.budget, len(e.ballots)), Fraction(int(e.budget / len(e.ballots))
+                                                                + extra)):
+        assert method.independent_run(share) == reference_mes_fixed(e, share)
+
+
+@settings(max_examples=200, deadline=None)
+@given(single_choice_elections)
+def test_independent_projects_add1_is_the_plain_definition(e):
+    outcome = counting.equal_shares(e)
+    assert (outcome.selected, outcome.voter_budget) == reference_equal_shares_and_share(e)
+
+
+def test_projects_sharing_a_voter_are_not_independent():
+    e = election(30, {"1": 10, "2": 10, "3": 10}, [["1"], ["2", "3"], ["3"]])
+    assert not counting._EqualShares(e).independent
+    # A project nobody can buy (cost 0) does not make its voters' projects dependent.
+    e = election(30, {"1": 10, "2": 0}, [["1", "2"], ["2"]])
+    assert counting._EqualShares(e).independent
