@@ -81,6 +81,7 @@ class MeetingForm(forms.Form):
                 label=_("Threshold %(n)d") % {"n": n},
                 choices=Threshold.choices,
                 initial=Threshold.MAJORITY,
+                required=False,
             )
 
     def item_rows(self) -> list[tuple]:
@@ -99,7 +100,7 @@ class MeetingForm(forms.Form):
             {
                 "title": data.get(f"item_{n}_title", ""),
                 "proposed_decision": data.get(f"item_{n}_decision", ""),
-                "threshold": data.get(f"item_{n}_threshold", Threshold.MAJORITY),
+                "threshold": data.get(f"item_{n}_threshold") or Threshold.MAJORITY,
             }
             for n in range(1, AGENDA_ROWS + 1)
         ]
@@ -118,9 +119,14 @@ class BallotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.meeting = meeting
         for item in meeting.items.all():
-            self.fields[f"item_{item.pk}"] = choice_field(
-                f"{item.position}. {item.title}"
-            )
+            field = choice_field(f"{item.position}. {item.title}")
+            field.help_text = _(
+                "Proposed decision: %(text)s (threshold: %(threshold)s)"
+            ) % {
+                "text": item.proposed_decision,
+                "threshold": item.get_threshold_display(),
+            }
+            self.fields[f"item_{item.pk}"] = field
 
     def choices(self) -> dict[int, str]:
         return {

@@ -257,6 +257,8 @@ def my_meeting_state(*, user, meeting: Meeting) -> dict:
         "weight": owner_weight(owner),
         "votes": votes,
         "ballot": ballot,
+        "paper_counts": ballot is not None
+        and ballot.status in (PaperBallot.Status.COUNTED, PaperBallot.Status.DISPUTED),
     }
 
 
