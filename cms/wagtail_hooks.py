@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.models import Page
 
+from edem.municipalities.admin_scoping import ALL_STAFF, municipalities_with_role
 from edem.municipalities.selectors import staff_municipalities
 
 from .models import MunicipalityHomePage
@@ -104,3 +108,52 @@ def hide_platform_menu_items(request, menu_items):
     menu_items[:] = [
         item for item in menu_items if item.name not in PLATFORM_ONLY_MENU_ITEMS
     ]
+
+
+# --- the geoportal's staff screens -------------------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_geoportal_urls():
+    from django.urls import path
+
+    from .geoportal import admin_views as views
+
+    urls = [
+        path("", views.layer_index, name="index"),
+        path("new/", views.layer_create, name="create"),
+        path("<int:pk>/", views.layer_room, name="layer"),
+        path("<int:pk>/publication/", views.layer_publication, name="publication"),
+        path("<int:pk>/delete/", views.layer_delete, name="delete"),
+        path(
+            "<int:pk>/versions/<int:number>.geojson",
+            views.version_download,
+            name="version_download",
+        ),
+        path("<int:pk>/features/", views.feature_list, name="features"),
+        path("<int:pk>/features.geojson", views.staff_features, name="features_json"),
+        path("<int:pk>/features/new/", views.feature_edit, name="feature_new"),
+        path("<int:pk>/features/<str:key>/", views.feature_edit, name="feature"),
+        path(
+            "<int:pk>/features/<str:key>/delete/",
+            views.feature_delete,
+            name="feature_delete",
+        ),
+    ]
+    return [path("geoportal/", (urls, "geoportal_admin", "geoportal_admin"))]
+
+
+class _GeoportalMenuItem(MenuItem):
+    def is_shown(self, request):
+        return municipalities_with_role(request.user, ALL_STAFF).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def geoportal_menu_item():
+    return _GeoportalMenuItem(
+        gettext_lazy("Geoportal layers"),
+        reverse("geoportal_admin:index"),
+        name="geoportal",
+        icon_name="site",
+        order=260,
+    )

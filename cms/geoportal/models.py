@@ -129,7 +129,10 @@ class MapLayer(TimeStampedModel):
         validators=[colour_validator],
     )
     fill_opacity = models.DecimalField(
-        _("fill opacity (0 to 1)"), max_digits=3, decimal_places=2, default=Decimal("0.35")
+        _("fill opacity (0 to 1)"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.35"),
     )
     line_width = models.PositiveSmallIntegerField(_("line width, px"), default=2)
     line_style = models.CharField(

@@ -74,3 +74,42 @@ def add_announcement(index, *, title, slug, publish=True, **fields):
     if publish:
         revision.publish()
     return page
+
+
+@pytest.fixture
+def zhytomyr_official(zhytomyr_site, zhytomyr):
+    return make_staff(zhytomyr, "official", "zhytomyr-off")
+
+
+def make_layer(municipality, actor, *, slug="buildings", schema=None, **fields):
+    """A draft layer of the municipality with the test buildings' attributes."""
+    from cms.geoportal import services
+    from tests.cms.geoportal_data import SCHEMA
+
+    data = {
+        "slug": slug,
+        "title_uk": "Будівлі",
+        "title_en": "Buildings",
+        "category": "energy",
+        "schema": SCHEMA if schema is None else schema,
+        "name_attribute": "name",
+        "expiry_attribute": "valid_until",
+        **fields,
+    }
+    return services.layer_create(actor=actor, municipality=municipality, data=data)
+
+
+@pytest.fixture
+def layer(zhytomyr, zhytomyr_moderator):
+    return make_layer(zhytomyr, zhytomyr_moderator)
+
+
+@pytest.fixture
+def published_layer(layer, zhytomyr_moderator):
+    from cms.geoportal import services
+    from tests.cms.geoportal_data import buildings
+
+    services.layer_data_replace(
+        actor=zhytomyr_moderator, layer=layer, text=buildings(), source_name="b.geojson"
+    )
+    return services.layer_publish(actor=zhytomyr_moderator, layer=layer)
