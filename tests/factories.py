@@ -204,7 +204,7 @@ def _module_factories() -> dict:
 
     found: dict = {}
     for app in ("accounts", "cms", "petitions", "participatory_budget", "ideas",
-                "consultations", "opencity"):
+                "consultations", "opencity", "buildings"):
         try:
             module = importlib.import_module(f"tests.{app}.factories")
         except ModuleNotFoundError as exc:

@@ -12,7 +12,7 @@ router.register("municipalities", MunicipalityViewSet, basename="municipality")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 # Modules expose ``api_routes = [(prefix, viewset, basename), ...]`` in api.py.
-for module in ("petitions", "participatory_budget", "ideas", "consultations", "opencity", "cms"):
+for module in ("petitions", "participatory_budget", "ideas", "consultations", "opencity", "buildings", "cms"):
     try:
         routes = import_string(f"{module}.api.api_routes")
     except ImportError:

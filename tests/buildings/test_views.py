@@ -271,3 +271,48 @@ def test_english_pages_and_a_stranger_refused(client, building, register):
     assert "Turnout by area share" in page and "My vote" in page
     other = BuildingFactory(municipality=building.municipality)
     assert client.get(url(other)).status_code == 403
+
+
+def test_api_lists_meetings_gives_results_after_the_end_and_takes_votes(
+    client, building, register
+):
+    running = make_meeting(building, title="Сонячні панелі")
+    ended = make_meeting(building, open_now=False, title="Покрівля")
+    from buildings.models import Vote as VoteRow
+
+    VoteRow.objects.create(
+        item=ended.items.first(),
+        owner=register["owners"]["ivan"],
+        choice="for",
+        channel="online",
+        weight=90,
+        cast_by=register["users"]["ivan"],
+    )
+    base = f"/api/v1/{building.municipality.slug}/owner-meetings/"
+    listed = client.get(base).json()["results"]
+    assert {m["title"] for m in listed} == {"Сонячні панелі", "Покрівля"}
+    assert client.get(f"{base}{running.pk}/results/").status_code == 409
+    results = client.get(f"{base}{ended.pk}/results/").json()
+    assert results["items"][0]["weight_for"] == "90.000000"
+    assert results["items"][0]["adopted"] is False  # 90 of 300 m²
+    assert (
+        client.post(
+            f"{base}{running.pk}/vote/",
+            {"choices": {}},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    client.force_login(register["users"]["olena"])
+    response = client.post(
+        f"{base}{running.pk}/vote/",
+        {"choices": {str(running.items.first().pk): "for"}},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    late = client.post(
+        f"{base}{ended.pk}/vote/",
+        {"choices": {str(ended.items.first().pk): "for"}},
+        content_type="application/json",
+    )
+    assert late.status_code == 400

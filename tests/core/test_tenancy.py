@@ -18,6 +18,7 @@ from tests.factories import SCOPED_FACTORIES, scope_path
 PROJECT_APPS = {
     "accounts", "municipalities", "participation", "notifications", "api", "core",
     "petitions", "participatory_budget", "ideas", "consultations", "opencity", "cms",
+    "buildings",
 }
 
 # Models that are not one municipality's, and why.
