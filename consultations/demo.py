@@ -74,6 +74,11 @@ SURVEY_SECTIONS = [
              "kind": "text", "required": False, "options": [], "min_choices": None,
              "max_choices": None, "scale_min": 1, "scale_max": 5, "scale_min_label": "",
              "scale_max_label": "", "show_if_question": "", "show_if_answer": ""},
+            {"code": "stop", "text": "Де бракує зупинки громадського транспорту?",
+             "help": "Позначте місце на карті або введіть координати.",
+             "kind": "point", "required": False, "options": [], "min_choices": None,
+             "max_choices": None, "scale_min": 1, "scale_max": 5, "scale_min_label": "",
+             "scale_max_label": "", "show_if_question": "", "show_if_answer": ""},
         ]}},
 ]
 

@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from edem.core.errors import DomainError
+from edem.core.geo import map_config
 from edem.municipalities.models import Municipality
 from edem.participation.selectors import is_following
 from edem.participation.services import follow_set
 
 from . import questionnaire, selectors, services
+from .blocks import QuestionKind
 from .forms import ProposalForm
 from .models import DraftDecision, Proposal, QuizAttempt, Survey, SurveyResponse
 
@@ -243,9 +245,11 @@ def survey_step(request: HttpRequest, municipality: Municipality, pk: int,
         if posted is not None:
             row["raw"] = posted.get(row["q"].code)
         row["error"] = errors.get(row["q"].code, "")
+    has_point = any(row["q"].kind == QuestionKind.POINT for row in rows)
     return render(request, "consultations/survey_step.html", {
         "survey": survey, "section": sections[step], "step": step, "steps": len(sections),
-        "rows": rows, "posted": posted is not None,
+        "rows": rows, "posted": posted is not None, "has_point": has_point,
+        "map_config": map_config(municipality) if has_point else None,
         "autosave_url": reverse("consultations:survey_autosave", kwargs={
             "municipality": municipality.slug, "pk": survey.pk, "step": step}),
     })

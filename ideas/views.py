@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from edem.core.errors import DomainError
 from edem.core.forms import add_validation_errors
+from edem.core.geo import map_config
 from edem.municipalities.models import Municipality
 from edem.participation.models import Comment, Feature
 from edem.participation.selectors import discussion, is_following
@@ -45,15 +45,6 @@ def _filter_query(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
-
-
-def _map_config(municipality: Municipality) -> dict:
-    return {
-        "tiles": settings.MAP_TILE_URL,
-        "attribution": settings.MAP_TILE_ATTRIBUTION,
-        "centre": [float(municipality.centre_lat), float(municipality.centre_lon)],
-        "boundary": municipality.boundary or None,
-    }
 
 
 # --- campaigns ----------------------------------------------------------------------
@@ -93,7 +84,7 @@ def campaign_detail(request: HttpRequest, municipality: Municipality, pk: int) -
             "counts": selectors.campaign_counts(campaign),
             "proposals_open": proposals_open,
             "has_points": selectors.has_points(campaign=campaign),
-            "map_config": _map_config(municipality),
+            "map_config": map_config(municipality),
             "map_query": "",
             "eligibility": services.eligibility_for(request.user, campaign)
             if proposals_open and request.user.is_authenticated else None,
@@ -120,7 +111,7 @@ def idea_list(request: HttpRequest, municipality: Municipality, pk: int) -> Http
             "supported": selectors.supported_ids(ideas=page.object_list, user=request.user),
             "proposals_open": campaign.is_open_for(Feature.SUBMIT),
             "has_points": selectors.has_points(campaign=campaign),
-            "map_config": _map_config(municipality),
+            "map_config": map_config(municipality),
             "map_query": _filter_query(request),
             "prev_query": _querystring(request, page=page.previous_page_number())
             if page.has_previous() else "",
@@ -318,7 +309,7 @@ def idea_create(request: HttpRequest, municipality: Municipality, pk: int) -> Ht
         "ideas/idea_form.html",
         {
             "campaign": campaign, "form": form, "idea": None,
-            "map_config": _map_config(municipality),
+            "map_config": map_config(municipality),
             "proposals_open": campaign.is_open_for(Feature.SUBMIT),
             "eligibility": services.eligibility_for(request.user, campaign),
             "proposed": selectors.ideas_of_person(campaign=campaign, user=request.user),
@@ -357,7 +348,7 @@ def idea_edit(request: HttpRequest, municipality: Municipality, pk: int) -> Http
         request,
         "ideas/idea_form.html",
         {"campaign": campaign, "form": form, "idea": idea,
-         "map_config": _map_config(municipality),
+         "map_config": map_config(municipality),
          "proposals_open": campaign.is_open_for(Feature.SUBMIT), "eligibility": None},
     )
 
@@ -401,7 +392,7 @@ def idea_detail(request: HttpRequest, municipality: Municipality, pk: int) -> Ht
             "comment_form": CommentForm(),
             "updates": list(selectors.update_list(idea=idea)),
             "following": is_following(user=user, target=idea),
-            "map_config": _map_config(municipality),
+            "map_config": map_config(municipality),
             "is_staff_here": user.has_perm("ideas.moderate_idea", idea)
             or user.has_perm("ideas.decide_idea", idea)
             or user.has_perm("ideas.report_implementation", idea),

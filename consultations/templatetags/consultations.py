@@ -103,14 +103,25 @@ def question_input(row: dict, posted: bool = False) -> SafeString:
             lat, lon = raw
         elif value:
             lat, lon = value
+        # The map is hidden until the script shows it: without JavaScript the two
+        # fields are the whole question and still work.
         return format_html(
             '<div class="point" data-point="{name}"><p class="help">{hint}</p>'
-            '<label for="{name}_lat">{lat_label}</label> '
-            '<input type="text" inputmode="decimal" id="{name}_lat" name="{name}_lat" value="{lat}"> '
-            '<label for="{name}_lon">{lon_label}</label> '
-            '<input type="text" inputmode="decimal" id="{name}_lon" name="{name}_lon" value="{lon}"></div>',
+            '<p class="help point__map-help" id="{name}_map_help" hidden>{map_hint}</p>'
+            '<div class="point__map" id="{name}_map" data-lat-input="{name}_lat" '
+            'data-lon-input="{name}_lon" data-marker-title="{marker}" role="application" '
+            'aria-label="{map_label}" aria-describedby="{name}_map_help" hidden></div>'
+            '<div class="point__fields">'
+            '<span><label for="{name}_lat">{lat_label}</label> '
+            '<input type="text" inputmode="decimal" id="{name}_lat" name="{name}_lat" value="{lat}"></span> '
+            '<span><label for="{name}_lon">{lon_label}</label> '
+            '<input type="text" inputmode="decimal" id="{name}_lon" name="{name}_lon" value="{lon}"></span>'
+            '</div></div>',
             name=name, lat=lat, lon=lon, lat_label=_("Latitude"), lon_label=_("Longitude"),
             hint=_("Give the place's coordinates, e.g. from a map application: "
                    "latitude 50.2547, longitude 28.6587."),
+            map_hint=_("Or click the map to mark the place; drag the marker to move it. "
+                       "The coordinates below follow."),
+            map_label=_("Map: click to mark the place"), marker=_("The chosen place"),
         )
     return SafeString("")

@@ -73,3 +73,19 @@ class BBox:
     def of(cls, geometry: BaseGeometry) -> BBox:
         west, south, east, north = geometry.bounds
         return cls(west, south, east, north)
+
+
+def map_config(municipality) -> dict[str, Any]:
+    """What a page's map needs (``<script id="map-config">``, read by static/js/maps.js).
+
+    The tile server comes from the settings; the map opens on the municipality's
+    centre and outlines its boundary.
+    """
+    from django.conf import settings
+
+    return {
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "centre": [float(municipality.centre_lat), float(municipality.centre_lon)],
+        "boundary": municipality.boundary or None,
+    }

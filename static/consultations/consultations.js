@@ -64,7 +64,29 @@
     tick();
   }
 
+  // Map-point questions: a map over the latitude/longitude fields (static/js/maps.js).
+  function setupPointMaps() {
+    if (!window.EdemMap || !window.EdemMap.ready()) { return; }
+    var cfg = window.EdemMap.config();
+    document.querySelectorAll(".point__map").forEach(function (element) {
+      var lat = document.getElementById(element.dataset.latInput);
+      var lon = document.getElementById(element.dataset.lonInput);
+      if (!lat || !lon) { return; }
+      element.hidden = false;
+      var help = document.getElementById(element.getAttribute("aria-describedby"));
+      if (help) { help.hidden = false; }
+      var map = window.EdemMap.pickMap(element, cfg, lat, lon);
+      // A question shown later by a condition gets its size only then.
+      var question = element.closest(".question");
+      if (question && window.MutationObserver) {
+        new MutationObserver(function () { if (!question.hidden) { map.invalidateSize(); } })
+          .observe(question, { attributes: true, attributeFilter: ["hidden"] });
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setupPointMaps();
     var form = document.getElementById("survey-form");
     if (form) { setupSurvey(form); }
     var box = document.getElementById("quiz-timer");

@@ -139,11 +139,24 @@ def test_a_resident_answers_a_survey_with_conditional_questions(
     # The next section asks "wait", which depends on the first section's answer.
     expect(page.locator("#question-wait")).to_be_visible()
     page.locator("#question-wait").get_by_label("4").check()
+    # The map-point question: a click on the map fills the coordinates.
+    point_map = page.locator("#q_place_map")
+    expect(point_map).to_be_visible()
+    expect(point_map).to_have_attribute("data-ready", "1")
+    point_map.click()
+    expect(page.locator("#q_place_lat")).not_to_have_value("")
+    lat = float(page.locator("#q_place_lat").input_value())
+    lon = float(page.locator("#q_place_lon").input_value())
+    # The map opens on the municipality's centre, where the click landed.
+    assert abs(lat - float(zhytomyr.centre_lat)) < 0.05
+    assert abs(lon - float(zhytomyr.centre_lon)) < 0.05
+    _shot(page, "consultations-survey-point")
     page.get_by_role("button", name="Review my answers").click()
     expect(page.locator("main")).to_contain_text("Трамвай")
     page.get_by_role("button", name="Send my answers").click()
     expect(page.locator("#answered")).to_be_visible()
-    assert SurveyResponse.objects.get().answers == {"mode": 0, "routes": [0], "wait": 4}
+    assert SurveyResponse.objects.get().answers == {
+        "mode": 0, "routes": [0], "wait": 4, "place": [lat, lon]}
 
     # Changing the answers: a driver is not asked about routes nor waiting.
     page.get_by_role("link", name="Change my answers").click()
@@ -154,7 +167,8 @@ def test_a_resident_answers_a_survey_with_conditional_questions(
     page.get_by_role("button", name="Review my answers").click()
     page.get_by_role("button", name="Send my answers").click()
     expect(page.locator("#answered")).to_be_visible()
-    assert SurveyResponse.objects.get().answers == {"mode": 1}
+    # The place marked before is kept: it does not depend on the changed answer.
+    assert SurveyResponse.objects.get().answers == {"mode": 1, "place": [lat, lon]}
     page.get_by_role("link", name="Results").click()
     expect(page.locator("#results-mode")).to_contain_text("Автомобілем")
     _shot(page, "consultations-survey-results")
@@ -180,10 +194,15 @@ def test_the_survey_works_without_javascript(browser_context, chromium, live_ser
         page.get_by_label("Автобус").check()
         page.get_by_role("button", name="Next").click()
         page.locator("#question-wait").get_by_label("2").check()
+        # Without JavaScript the map stays hidden and the coordinates are typed.
+        expect(page.locator("#q_place_map")).to_be_hidden()
+        page.get_by_label("Latitude").fill("50.2547")
+        page.get_by_label("Longitude").fill("28.6587")
         page.get_by_role("button", name="Review my answers").click()
         page.get_by_role("button", name="Send my answers").click()
         expect(page.locator("#answered")).to_be_visible()
-        assert SurveyResponse.objects.get().answers == {"mode": 0, "routes": [2], "wait": 2}
+        assert SurveyResponse.objects.get().answers == {
+            "mode": 0, "routes": [2], "wait": 2, "place": [50.2547, 28.6587]}
     finally:
         context.close()
 

@@ -175,3 +175,97 @@ def test_an_idea_from_proposal_to_implementation_update(page, live_server, setti
     # Participants: the two authors and the supporter.
     expect(page.locator("#campaign-figures dd").first).to_have_text("3")
     _shot(page, "ideas-statistics-uk")
+
+
+def test_the_campaign_map_replies_reports_hiding_and_withdrawal(
+        page, live_server, setting):
+    """The campaign's ideas on a map; in the discussion a resident replies, a reader
+    reports, a moderator hides the comment on the page; an author withdraws."""
+    from cms.services import staff_groups_sync
+    from edem.participation.models import Comment, CommentReport
+    from ideas.models import Idea
+    from tests.factories import CitizenFactory, MunicipalityRoleFactory, UserFactory
+    from tests.ideas.factories import IdeaFactory, set_stage
+
+    campaign, author, supporter = (
+        setting["campaign"], setting["author"], setting["supporter"]
+    )
+    zhytomyr = setting["municipality"]
+    placed = IdeaFactory(campaign=campaign, author=author, title="Лавки біля фонтану",
+                         lat="50.254650", lon="28.658667")
+    IdeaFactory(campaign=campaign, title="Велопарковка біля ринку",
+                lat="50.250000", lon="28.670000")
+    mine = IdeaFactory(campaign=campaign, author=supporter, title="Моя ідея про клумби")
+    base = f"{live_server.url}/en/zhytomyr/ideas"
+
+    # The map of the campaign's ideas with a place, on the list of ideas.
+    page.goto(f"{base}/campaigns/{campaign.pk}/ideas/")
+    ideas_map = page.locator("#ideas-map")
+    expect(ideas_map).to_have_attribute("data-loaded", "2")
+    expect(page.locator(".map-status")).to_have_text("Ideas on the map: 2")
+    page.locator("#ideas-map .leaflet-marker-icon").first.click()
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("support")
+    _shot(page, "ideas-map-en")
+    page.goto(f"{live_server.url}/zhytomyr/ideas/campaigns/{campaign.pk}/")
+    expect(page.locator("#ideas-map")).to_have_attribute("data-loaded", "2")
+    expect(page.locator(".map-status")).to_have_text(re.compile(r"2$"))
+    violations = axe_violations(page)
+    assert not violations, violations
+    _shot(page, "ideas-map-uk")
+
+    # Discussion: the supporter comments, the author replies under the comment.
+    set_stage(campaign, "discussion")
+    _login(page, live_server, supporter)
+    page.goto(f"{base}/{placed.pk}/")
+    page.fill("#id_body", "Лавки потрібні з тінню, інакше влітку ніхто не сяде.")
+    page.get_by_role("button", name="Publish the comment").click()
+    first = Comment.objects.get(author=supporter)
+    _login(page, live_server, author)
+    page.goto(f"{base}/{placed.pk}/")
+    comment = page.locator(f"#comment-{first.pk}")
+    comment.get_by_text("Reply", exact=True).click()
+    comment.get_by_label("Your reply").fill("Слушно: додам навіс до опису.")
+    comment.get_by_role("button", name="Publish the reply").click()
+    reply = Comment.objects.get(author=author)
+    assert reply.parent == first
+    expect(page.locator(f"#comment-{reply.pk}")).to_contain_text("in reply to")
+    expect(page.locator(f"#comment-{reply.pk}")).to_have_class(re.compile("comment--reply"))
+
+    # A reader reports the reply; a moderator hides it on the page with a reason.
+    reader = CitizenFactory()
+    _login(page, live_server, reader)
+    page.goto(f"{base}/{placed.pk}/")
+    reported = page.locator(f"#comment-{reply.pk}")
+    reported.get_by_text("Report", exact=True).click()
+    reported.get_by_label("What rule does the comment break?").fill("Реклама навісів")
+    reported.get_by_role("button", name="Report to the moderators").click()
+    expect(page.locator("body")).to_contain_text("the moderators will look at the comment")
+    assert CommentReport.objects.filter(comment=reply, reporter=reader).exists()
+    moderator = UserFactory(username="ideas-moderator")
+    MunicipalityRoleFactory(municipality=zhytomyr, user=moderator, role="moderator")
+    staff_groups_sync(moderator)
+    _login(page, live_server, moderator)
+    page.goto(f"{base}/{placed.pk}/")
+    hidden = page.locator(f"#comment-{reply.pk}")
+    hidden.get_by_text("Hide (moderator)").click()
+    hidden.get_by_label("Public reason shown in place of the comment").fill(
+        "Порушує правила: реклама.")
+    _shot(page, "ideas-comment-hide-en")
+    hidden.get_by_role("button", name="Hide the comment").click()
+    expect(page.locator(f"#comment-{reply.pk}")).to_contain_text("Порушує правила: реклама.")
+    expect(page.locator(f"#comment-{reply.pk}")).not_to_contain_text("Слушно")
+    reply.refresh_from_db()
+    assert reply.status == Comment.Status.HIDDEN
+
+    # An author withdraws their idea before the selection.
+    _login(page, live_server, supporter)
+    page.goto(f"{live_server.url}/zhytomyr/ideas/{mine.pk}/")
+    page.locator(".idea-withdraw > summary").click()
+    page.locator("#withdraw-reason").fill("Подам разом із сусідами.")
+    _shot(page, "ideas-withdraw-uk")
+    page.locator(".idea-withdraw button[type=submit]").click()
+    expect(page.locator("#idea-withdrawn")).to_contain_text("Подам разом із сусідами.")
+    mine.refresh_from_db()
+    assert mine.status == Idea.Status.WITHDRAWN
+    page.goto(f"{base}/campaigns/{campaign.pk}/ideas/")
+    expect(page.locator("main")).not_to_contain_text("Моя ідея про клумби")
