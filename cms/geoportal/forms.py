@@ -84,6 +84,9 @@ def schema_from_text(text: str) -> list[dict[str, Any]]:
 class LayerForm(forms.ModelForm):
     """A layer's description, style and attributes (and, when new, its municipality)."""
 
+    source_url = forms.URLField(
+        label=gettext_lazy("source address"), required=False, assume_scheme="https"
+    )
     schema_text = forms.CharField(
         label=gettext_lazy("Attributes"),
         required=False,
