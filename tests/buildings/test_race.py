@@ -20,7 +20,12 @@ from django.utils import translation
 
 from buildings.models import Vote
 from buildings.selectors import meeting_results
-from tests.buildings.factories import BuildingFactory, add_owner, add_premises, make_meeting
+from tests.buildings.factories import (
+    BuildingFactory,
+    add_owner,
+    add_premises,
+    make_meeting,
+)
 from tests.factories import CitizenFactory, UserFactory
 from tests.services import require_postgres
 
@@ -50,15 +55,21 @@ def test_concurrent_votes_of_one_owner_on_one_item_leave_one_vote(zhytomyr, chan
     neighbours = []
     for n in range(NEIGHBOURS):
         user = CitizenFactory()
-        add_premises(building, str(n + 2), "50.00",
-                     [(add_owner(building, f"Сусід {n}", user=user), "1/1")])
+        add_premises(
+            building,
+            str(n + 2),
+            "50.00",
+            [(add_owner(building, f"Сусід {n}", user=user), "1/1")],
+        )
         neighbours.append(user)
     meeting = make_meeting(building, votes_changeable=changeable)
     item = meeting.items.first()
     url = f"/en/{zhytomyr.slug}/buildings/meetings/{meeting.pk}/vote/"
     accounts = [person, UserFactory(identity=person.identity)]
     own = [_session(a) for a in accounts]
-    jobs = [(own[n % 2], "for" if n % 2 else "against") for n in range(SAME_OWNER_REQUESTS)]
+    jobs = [
+        (own[n % 2], "for" if n % 2 else "against") for n in range(SAME_OWNER_REQUESTS)
+    ]
     jobs += [(_session(u), "for") for u in neighbours]
     start = threading.Barrier(len(jobs))
 
@@ -69,7 +80,9 @@ def test_concurrent_votes_of_one_owner_on_one_item_leave_one_vote(zhytomyr, chan
         client.cookies["sessionid"] = session
         try:
             response = client.post(url, {f"item_{item.pk}": choice})
-            return response.status_code, [str(m) for m in get_messages(response.wsgi_request)]
+            return response.status_code, [
+                str(m) for m in get_messages(response.wsgi_request)
+            ]
         finally:
             connection.close()
 
@@ -82,7 +95,10 @@ def test_concurrent_votes_of_one_owner_on_one_item_leave_one_vote(zhytomyr, chan
     assert Vote.objects.filter(item=item, owner=owner).count() == 1
     assert Vote.objects.filter(item=item).count() == 1 + NEIGHBOURS
     if changeable:
-        assert notes["Thank you: your vote is counted."] == SAME_OWNER_REQUESTS + NEIGHBOURS
+        assert (
+            notes["Thank you: your vote is counted."]
+            == SAME_OWNER_REQUESTS + NEIGHBOURS
+        )
     else:
         assert notes["Thank you: your vote is counted."] == 1 + NEIGHBOURS, notes
         assert sum(notes[text] for text in ALREADY) == SAME_OWNER_REQUESTS - 1, notes
