@@ -176,10 +176,10 @@ class CancelForm(forms.Form):
 
 
 class MonthField(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "month"})
-    input_formats = ["%Y-%m"]
+    """A month (``<input type=month>``), kept as its first day."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(format="%Y-%m", attrs={"type": "month"}))
         super().__init__(input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
 
 
@@ -194,6 +194,8 @@ class ReadingForm(forms.Form):
     def __init__(self, *args, premises_qs, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["premises"].queryset = premises_qs
+        self.fields["premises"].empty_label = None
+        self.fields["period"].initial = dt.date.today().replace(day=1)
         self.fields["period"].widget.attrs["max"] = dt.date.today().strftime("%Y-%m")
 
 
