@@ -179,7 +179,9 @@ class MonthField(forms.DateField):
     """A month (``<input type=month>``), kept as its first day."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.DateInput(format="%Y-%m", attrs={"type": "month"}))
+        kwargs.setdefault(
+            "widget", forms.DateInput(format="%Y-%m", attrs={"type": "month"})
+        )
         super().__init__(input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
 
 

@@ -94,3 +94,4 @@ rules.add_perm(
 )
 rules.add_perm("buildings.submit_reading", has_verified_identity & is_building_owner)
 rules.add_perm("buildings.link_owner", has_verified_identity)
+rules.add_perm("buildings.change_management", is_platform_admin | is_municipality_admin)

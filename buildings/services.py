@@ -1331,3 +1331,131 @@ def readings_csv(*, actor, building: Building, period: dt.date) -> str:
             ]
         )
     return out.getvalue()
+
+
+# --- staff of the municipality: managements, buildings, administrators ------------------
+
+
+def _changes(instance, data: Mapping, fields: Iterable[str]) -> tuple[dict, dict]:
+    before = {name: getattr(instance, name, None) for name in fields}
+    for name in fields:
+        if name in data:
+            setattr(instance, name, data[name])
+    after = {name: getattr(instance, name) for name in fields}
+    return (
+        {k: str(v) for k, v in before.items() if before[k] != after[k]},
+        {k: str(v) for k, v in after.items() if before[k] != after[k]},
+    )
+
+
+MANAGEMENT_FIELDS = ("name", "kind", "organisation", "payment_url", "email", "phone")
+BUILDING_FIELDS = (
+    "management",
+    "address",
+    "lat",
+    "lon",
+    "notice_days",
+    "votes_changeable",
+    "paper_rule",
+)
+
+
+@transaction.atomic
+def management_save(*, actor, municipality, data: Mapping, management=None):
+    """A municipality admin registers or changes a building management.
+
+    Its open-city organisation must be of the same municipality.
+    """
+    from .models import Management
+
+    require(actor, "buildings.change_management", municipality)
+    management = management or Management(municipality=municipality)
+    organisation = data.get("organisation")
+    if organisation is not None and organisation.municipality_id != municipality.pk:
+        raise ValidationError(
+            {"organisation": [_("Choose an organisation of the same municipality.")]}
+        )
+    creating = management.pk is None
+    before, after = _changes(management, data, MANAGEMENT_FIELDS)
+    management.full_clean()
+    management.save()
+    audit_record(
+        actor=actor,
+        municipality=municipality,
+        action="buildings.management_created"
+        if creating
+        else "buildings.management_changed",
+        target=management,
+        before=before,
+        after=after,
+    )
+    return management
+
+
+@transaction.atomic
+def building_save(
+    *, actor, municipality, data: Mapping, building: Building | None = None
+) -> Building:
+    """A municipality admin registers a building or changes its rules.
+
+    The notice period is at least 10 days. A meeting keeps the rules it was
+    announced with, so changing them here never touches a running vote.
+    """
+    require(actor, "buildings.change_management", municipality)
+    building = building or Building(municipality=municipality)
+    management = data.get("management")
+    if management is not None and management.municipality_id != municipality.pk:
+        raise ValidationError(
+            {"management": [_("Choose a management of the same municipality.")]}
+        )
+    creating = building.pk is None
+    before, after = _changes(building, data, BUILDING_FIELDS)
+    building.full_clean()
+    building.save()
+    audit_record(
+        actor=actor,
+        municipality=municipality,
+        action="buildings.building_created"
+        if creating
+        else "buildings.building_changed",
+        target=building,
+        before=before,
+        after=after,
+    )
+    return building
+
+
+@transaction.atomic
+def management_role_grant(*, actor, management, user, role: str):
+    """A municipality admin makes a person the administrator (or a board member)."""
+    from .models import ManagementRole
+
+    require(actor, "buildings.change_management", management.municipality)
+    if role not in ManagementRole.Role.values:
+        raise ValidationError({"role": [_("Choose a role from the list.")]})
+    grant, created = ManagementRole.objects.get_or_create(
+        management=management, user=user, role=role
+    )
+    if not created:
+        raise Conflict(_("This person already holds this role."))
+    audit_record(
+        actor=actor,
+        municipality=management.municipality,
+        action="buildings.role_granted",
+        target=grant,
+        after={"user": user.get_username(), "role": role},
+    )
+    return grant
+
+
+@transaction.atomic
+def management_role_revoke(*, actor, grant) -> None:
+    require(actor, "buildings.change_management", grant.management.municipality)
+    audit_record(
+        actor=actor,
+        municipality=grant.management.municipality,
+        action="buildings.role_revoked",
+        target=grant,
+        before={"user": grant.user.get_username(), "role": grant.role},
+    )
+    grant.delete()
