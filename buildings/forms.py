@@ -221,3 +221,14 @@ class VerifyForm(forms.Form):
         label=_("The protocol's PDF to check"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
+
+
+class ClaimForm(forms.Form):
+    building = forms.ModelChoiceField(label=_("Building"), queryset=None)
+    premises_number = forms.CharField(
+        label=_("Number of my flat or premises"), max_length=20
+    )
+
+    def __init__(self, *args, buildings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].queryset = buildings

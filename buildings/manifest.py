@@ -52,6 +52,10 @@ registry.register(
                 _("An announcement for my building"),
                 INAPP_EMAIL,
             ),
+            "buildings.owner_claimed": (
+                _("A request to be linked as an owner, and its answer"),
+                INAPP_EMAIL,
+            ),
             "buildings.paper_ballot_disputed": (
                 _("An owner disputes a paper ballot"),
                 INAPP_EMAIL,

@@ -743,3 +743,67 @@ class MeterReading(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.premises} {self.kind} {self.period:%Y-%m}: {self.value}"
+
+
+class OwnerClaim(TimeStampedModel):
+    """A verified person asks to be matched to an owner of the register.
+
+    The administrator compares the verified name with the register and
+    confirms the match (the person is linked to that owner) or refuses it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the administrator")
+        CONFIRMED = "confirmed", _("confirmed")
+        REFUSED = "refused", _("refused")
+
+    building = models.ForeignKey(
+        Building,
+        verbose_name=_("building"),
+        on_delete=models.CASCADE,
+        related_name="owner_claims",
+    )
+    identity = models.ForeignKey(
+        "accounts.Identity",
+        verbose_name=_("verified identity"),
+        on_delete=models.CASCADE,
+        related_name="building_claims",
+    )
+    premises_number = models.CharField(_("premises number"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    owner = models.ForeignKey(
+        Owner,
+        verbose_name=_("matched owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claims",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason for refusal"), max_length=500, blank=True)
+
+    municipality_path = "building__municipality"
+
+    class Meta:
+        verbose_name = _("owner's request to be linked")
+        verbose_name_plural = _("owners' requests to be linked")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "identity"],
+                name="owner_claim_pending_once",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.building}: {self.premises_number}"

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -1459,3 +1460,126 @@ def management_role_revoke(*, actor, grant) -> None:
         before={"user": grant.user.get_username(), "role": grant.role},
     )
     grant.delete()
+
+
+# --- linking by a match the administrator confirms ------------------------------------------
+
+
+@transaction.atomic
+def owner_claim(*, actor, building: Building, premises_number: str):
+    """A verified person without an invitation code asks to be matched to an owner.
+
+    The administrators are told; they compare the person's verified name with
+    the register. One open request per person and building.
+    """
+    from .models import OwnerClaim
+
+    require(actor, "buildings.link_owner")
+    premises_number = (premises_number or "").strip()[:20]
+    if not premises_number:
+        raise ValidationError(
+            {"premises_number": [_("Give the number of your premises.")]}
+        )
+    if owner_of(user=actor, building=building) is not None:
+        raise Conflict(_("You are already an owner in this building's register."))
+    try:
+        with transaction.atomic():
+            claim = OwnerClaim.objects.create(
+                building=building,
+                identity_id=actor.identity_id,
+                premises_number=premises_number,
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            _("Your request is already waiting for the administrator.")
+        ) from exc
+    notify(
+        kind="buildings.owner_claimed",
+        recipients=_administrators(building),
+        municipality=building.municipality,
+        title=lambda: (
+            _("A person asks to be linked as an owner of %(address)s")
+            % {"address": building.address}
+        ),
+        body=lambda: _("Premises %(number)s.") % {"number": premises_number},
+        url=lambda: reverse(
+            "buildings:manage",
+            kwargs={"municipality": building.municipality.slug, "pk": building.pk},
+        ),
+    )
+    return claim
+
+
+@transaction.atomic
+def owner_claim_decide(*, actor, claim, owner: Owner | None = None, reason: str = ""):
+    """The administrator confirms the match with an owner of the register, or refuses it."""
+    from edem.accounts.models import User
+
+    from .models import OwnerClaim
+
+    require(actor, "buildings.change_building", claim.building)
+    claim = (
+        OwnerClaim.objects.select_for_update()
+        .select_related("building")
+        .get(pk=claim.pk)
+    )
+    if claim.status != OwnerClaim.Status.PENDING:
+        raise Conflict(_("This request is already decided."))
+    if owner is None:
+        reason = (reason or "").strip()
+        if not reason:
+            raise DomainError(_("Give the reason for refusing the request."))
+        claim.status, claim.reason = OwnerClaim.Status.REFUSED, reason[:500]
+    else:
+        if owner.building_id != claim.building_id:
+            raise DomainError(_("This owner is not in the building's register."))
+        owner = _locked_owner(owner)
+        if owner.identity_id:
+            raise Conflict(_("This owner is already linked to a verified person."))
+        if Owner.objects.filter(
+            building=claim.building, identity_id=claim.identity_id
+        ).exists():
+            raise Conflict(
+                _("This person is already an owner in this building's register.")
+            )
+        owner.identity_id = claim.identity_id
+        owner.linked_at = timezone.now()
+        owner.invitation_digest = ""
+        owner.invitation_expires_at = None
+        owner.save(
+            update_fields=[
+                "identity",
+                "linked_at",
+                "invitation_digest",
+                "invitation_expires_at",
+                "updated_at",
+            ]
+        )
+        claim.status, claim.owner = OwnerClaim.Status.CONFIRMED, owner
+    claim.decided_by = actor
+    claim.save(update_fields=["status", "reason", "owner", "decided_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        municipality=claim.building.municipality,
+        action="buildings.owner_claim_decided",
+        target=claim,
+        after={"status": claim.status, "owner": owner.pk if owner else None},
+        reason=claim.reason,
+    )
+    building = claim.building
+    notify(
+        kind="buildings.owner_claimed",
+        recipients=User.objects.filter(identity_id=claim.identity_id, is_active=True),
+        municipality=building.municipality,
+        title=lambda: (
+            (
+                _("You are linked as an owner of %(address)s")
+                if owner
+                else _("Your request to be linked to %(address)s is refused")
+            )
+            % {"address": building.address}
+        ),
+        body=claim.reason,
+        url=building.get_absolute_url,
+    )
+    return claim

@@ -8,6 +8,7 @@ app_name = "buildings"
 urlpatterns = [
     path("", views.building_list, name="list"),
     path("link/", views.owner_link, name="link"),
+    path("claim/", views.owner_claim, name="claim"),
     path("<int:pk>/", views.building_detail, name="detail"),
     path("<int:pk>/board/", views.board_post, name="board"),
     path("<int:pk>/fault/", views.fault_report, name="fault"),
@@ -19,6 +20,11 @@ urlpatterns = [
         name="invite",
     ),
     path("<int:pk>/manage/readings.csv", views.readings_export, name="readings_csv"),
+    path(
+        "<int:pk>/manage/claims/<int:claim_pk>/",
+        views.owner_claim_decide,
+        name="claim_decide",
+    ),
     path("<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/turnout.json", views.meeting_turnout, name="turnout"),

@@ -28,6 +28,7 @@ from .forms import (
     AnnouncementForm,
     BallotForm,
     CancelForm,
+    ClaimForm,
     DisputeForm,
     FaultForm,
     LinkForm,
@@ -38,7 +39,7 @@ from .forms import (
     ResolveForm,
     VerifyForm,
 )
-from .models import Meeting, MeterReading, PaperBallot, Premises, Protocol
+from .models import Meeting, MeterReading, OwnerClaim, PaperBallot, Premises, Protocol
 
 
 def _refuse(request: HttpRequest, exc: DomainError) -> None:
@@ -77,8 +78,72 @@ def building_list(request: HttpRequest, municipality: Municipality) -> HttpRespo
             "mine": mine,
             "managed": managed,
             "link_form": LinkForm(),
+            "claim_form": ClaimForm(
+                buildings=selectors.building_list(municipality=municipality)
+            ),
         },
     )
+
+
+@login_required
+@require_POST
+def owner_claim(request: HttpRequest, municipality: Municipality) -> HttpResponse:
+    """Ask the administrator to confirm that I am an owner (without a code)."""
+    form = ClaimForm(
+        request.POST, buildings=selectors.building_list(municipality=municipality)
+    )
+    if form.is_valid():
+        try:
+            services.owner_claim(
+                actor=request.user,
+                building=form.cleaned_data["building"],
+                premises_number=form.cleaned_data["premises_number"],
+            )
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+        except DomainError as exc:
+            _refuse(request, exc)
+        else:
+            messages.success(
+                request, _("Your request is sent to the building's administrator.")
+            )
+    else:
+        messages.error(
+            request, _("Choose the building and give the number of your premises.")
+        )
+    return redirect("buildings:list", municipality=municipality.slug)
+
+
+@login_required
+@require_POST
+def owner_claim_decide(
+    request: HttpRequest, municipality: Municipality, pk: int, claim_pk: int
+) -> HttpResponse:
+    building = selectors.building_get(municipality=municipality, pk=pk)
+    claim = OwnerClaim.objects.filter(building=building, pk=claim_pk).first()
+    if claim is None:
+        raise Http404
+    owner = None
+    if request.POST.get("decision") == "confirm":
+        owner = building.owners.filter(pk=request.POST.get("owner") or 0).first()
+        if owner is None:
+            messages.error(
+                request, _("Choose the owner of the register this person is.")
+            )
+            return redirect("buildings:manage", municipality=municipality.slug, pk=pk)
+    try:
+        services.owner_claim_decide(
+            actor=request.user,
+            claim=claim,
+            owner=owner,
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, _("The request is decided; the person is told."))
+    return redirect("buildings:manage", municipality=municipality.slug, pk=pk)
 
 
 @login_required
@@ -321,6 +386,12 @@ def building_manage(
                 municipality=municipality, building=building, public_only=False
             ),
             "month": timezone.localdate().strftime("%Y-%m"),
+            "claims": building.owner_claims.filter(
+                status=OwnerClaim.Status.PENDING
+            ).select_related("identity"),
+            "unlinked": building.owners.filter(identity__isnull=True).order_by(
+                "full_name"
+            ),
         },
     )
 
@@ -590,6 +661,9 @@ def meeting_manage(
             if meeting.status != Meeting.Status.DRAFT
             else None,
             "votes": selectors.vote_list(meeting),
+            "unlinked": meeting.building.owners.filter(identity__isnull=True).order_by(
+                "full_name"
+            ),
             "earliest_start": timezone.now()
             + dt.timedelta(days=meeting.building.notice_days),
         },

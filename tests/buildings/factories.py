@@ -19,6 +19,7 @@ from buildings.models import (
     Meeting,
     MeterReading,
     Owner,
+    OwnerClaim,
     Ownership,
     PaperBallot,
     Premises,
@@ -233,3 +234,14 @@ SCOPED = {
     ),
     MeterReading: _reading,
 }
+
+
+def _claim(m, **kw):
+    return OwnerClaim.objects.create(
+        building=BuildingFactory(municipality=m),
+        identity=CitizenFactory().identity,
+        premises_number="5",
+    )
+
+
+SCOPED[OwnerClaim] = _claim

@@ -738,3 +738,43 @@ def test_readings_csv_for_the_management(building, administrator, register):
         services.readings_csv(
             actor=olena, building=building, period=dt.date(2026, 10, 1)
         )
+
+
+def test_a_match_confirmed_by_the_administrator_links_the_owner(
+    building, administrator, register
+):
+    person = CitizenFactory()
+    claim = services.owner_claim(actor=person, building=building, premises_number="3")
+    assert Notification.objects.filter(
+        recipient=administrator, kind="buildings.owner_claimed"
+    ).exists()
+    with pytest.raises(Conflict):
+        services.owner_claim(actor=person, building=building, premises_number="3")
+    with pytest.raises(Conflict):  # Petro is already linked
+        services.owner_claim_decide(
+            actor=administrator, claim=claim, owner=register["owners"]["petro"]
+        )
+    services.owner_claim_decide(
+        actor=administrator, claim=claim, owner=register["owners"]["maria"]
+    )
+    register["owners"]["maria"].refresh_from_db()
+    assert register["owners"]["maria"].identity_id == person.identity_id
+    assert Notification.objects.filter(
+        recipient=person, kind="buildings.owner_claimed"
+    ).exists()
+
+
+def test_a_refused_match_needs_a_reason_and_links_nobody(
+    building, administrator, register
+):
+    claim = services.owner_claim(
+        actor=CitizenFactory(), building=building, premises_number="9"
+    )
+    with pytest.raises(DomainError):
+        services.owner_claim_decide(actor=administrator, claim=claim)
+    services.owner_claim_decide(
+        actor=administrator, claim=claim, reason="У реєстрі немає приміщення 9"
+    )
+    claim.refresh_from_db()
+    assert claim.status == "refused"
+    assert Owner.objects.filter(building=building, identity__isnull=False).count() == 3
