@@ -34,6 +34,11 @@ def _staff_municipalities(request: HttpRequest):
     return municipalities
 
 
+def _titles(title: str) -> dict[str, str]:
+    """The screen's title for the browser tab and for its heading."""
+    return {"header_title": title, "page_title": title}
+
+
 def _may_publish(request: HttpRequest, layer: MapLayer) -> bool:
     return request.user.has_perm("cms.publish_layer", layer)
 
@@ -47,7 +52,7 @@ def layer_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cms/geoportal/admin/index.html",
-        {"layers": layers, "header_title": _("Geoportal layers")},
+        {"layers": layers, **_titles(_("Geoportal layers"))},
     )
 
 
@@ -71,7 +76,7 @@ def layer_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cms/geoportal/admin/layer_form.html",
-        {"form": form, "header_title": _("New map layer")},
+        {"form": form, **_titles(_("New map layer"))},
     )
 
 
@@ -105,7 +110,14 @@ def layer_room(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except GeoJSONRefused as exc:
                 problems = exc.problems
-                upload.add_error("file", exc.message)
+                upload.add_error(
+                    "file",
+                    _(
+                        "The file was refused and nothing was imported; see the problems above."
+                    )
+                    if len(problems) > 1
+                    else exc.message,
+                )
             except DomainError as exc:
                 upload.add_error("file", exc.message)
             else:
@@ -133,7 +145,7 @@ def layer_room(request: HttpRequest, pk: int) -> HttpResponse:
             "problems": problems,
             "versions": selectors.version_list(layer=layer)[:50],
             "may_publish": _may_publish(request, layer),
-            "header_title": layer.title,
+            **_titles(layer.title),
         },
     )
 
@@ -215,7 +227,7 @@ def feature_list(request: HttpRequest, pk: int) -> HttpResponse:
             "layer": layer,
             "features": layer.features.order_by("position", "pk")[:500],
             "map_config": _map_context(layer),
-            "header_title": _("Features of “%(title)s”") % {"title": layer.title},
+            **_titles(_("Features of “%(title)s”") % {"title": layer.title}),
         },
     )
 
@@ -256,9 +268,7 @@ def feature_edit(request: HttpRequest, pk: int, key: str | None = None) -> HttpR
             "feature": feature,
             "form": form,
             "map_config": _map_context(layer),
-            "header_title": (feature.name or feature.key)
-            if feature
-            else _("New feature"),
+            **_titles((feature.name or feature.key) if feature else _("New feature")),
         },
     )
 

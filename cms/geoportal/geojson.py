@@ -380,7 +380,9 @@ def check_properties(value: Any, schema: list[dict[str, Any]]) -> dict[str, Any]
             result[name] = check_value(item, types[name])
         except ValueError:
             raise ValueError(
-                _("the attribute “%(name)s” must be %(type)s, not %(value)s.")
+                _(
+                    "the attribute “%(name)s” must be of the type “%(type)s”, not %(value)s."
+                )
                 % {
                     "name": name,
                     "type": labels.get(types[name], types[name]),

@@ -166,11 +166,16 @@
             loaded = loaded.concat(data.features || []);
             if (data.legend) { entry.legend = data.legend; }
             if (data.next && pages < MAX_PAGES) { page(data.next); return; }
+            // A reload must not close the popup the reader has open.
+            var reopen = entry.openId;
             entry.layer.clearLayers();
             if (entry.module) {
               loaded.forEach(function (f) { entry.layer.addData(f); });
             } else {
               entry.layer.addData({ type: "FeatureCollection", features: loaded });
+            }
+            if (reopen !== null && reopen !== undefined) {
+              entry.layer.eachLayer(function (l) { if (l.feature && l.feature.id === reopen) { l.openPopup(); } });
             }
             countFor(id, loaded.length);
             status.textContent = cfgItem.title + ": " + labels.count.replace("%n", String(loaded.length));
@@ -194,6 +199,15 @@
         onEachFeature: function (f, l) { l.bindPopup(function () { return modulePopup(module, f, entry.legend); }); },
       });
       state[module.id] = entry;
+    });
+
+    Object.keys(state).forEach(function (id) {
+      var entry = state[id];
+      entry.layer.on("popupopen", function (e) {
+        var source = e.propagatedFrom || e.layer;
+        entry.openId = source && source.feature ? source.feature.id : null;
+      });
+      entry.layer.on("popupclose", function () { entry.openId = null; });
     });
 
     function toggle(id, on) {
@@ -236,7 +250,12 @@
       var b = result.bounds;
       if (b[0] === b[2] && b[1] === b[3]) { map.setView([result.lat, result.lon], 17); }
       else { map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: 17 }); }
+      map.closePopup();
       var open = function () {
+        var found = null;
+        entry.layer.eachLayer(function (l) { if (l.feature && l.feature.id === result.feature.id) { found = l; } });
+        if (found) { found.openPopup(); return; }
+        // Filtered out of the layer: show the found feature on its own.
         L.popup().setLatLng([result.lat, result.lon])
           .setContent(popupContent(entry.cfg, result.feature, labels)).openOn(map);
       };
