@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import ipaddress
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
@@ -19,7 +22,13 @@ from edem.municipalities.calendar import WorkingCalendar
 from edem.municipalities.models import Municipality
 from edem.municipalities.rules import is_municipality_moderator, is_platform_admin
 
-from .models import PUBLIC_STATUSES, Petition, PetitionCounter, Signature
+from .models import (
+    PUBLIC_STATUSES,
+    SIGNABLE_STATUSES,
+    Petition,
+    PetitionCounter,
+    Signature,
+)
 
 Status = Petition.Status
 
@@ -68,12 +77,25 @@ def petition_get(*, municipality: Municipality, pk: int, viewer=None) -> Petitio
     raise Http404(_("There is no such petition here."))
 
 
+# Per process: (municipality id, petition id) -> (expires at, signable petition).
+_signing_petitions: dict[tuple[int, int], tuple[float, Petition]] = {}
+
+
 def petition_for_signing(*, municipality: Municipality, pk: int) -> Petition:
     """A public petition of the municipality with what signing needs, else 404.
 
-    The hot path of a signing rush: one indexed row, without the long texts,
-    joined to the municipality the request already holds.
+    The hot path of a signing rush. What signing reads of a published
+    petition (its period, threshold and eligibility) was frozen at
+    publication, so a signable petition is kept per process for
+    ``PETITION_SIGNING_CACHE_SECONDS``; its status may change meanwhile, and
+    the signing statement itself re-checks it in the database. A petition
+    that is not signable is always read afresh.
     """
+    key = (municipality.pk, pk)
+    now = time.monotonic()
+    cached = _signing_petitions.get(key)
+    if cached is not None and cached[0] > now:
+        return copy.copy(cached[1])
     petition = (
         Petition.objects.filter(municipality=municipality, pk=pk, status__in=PUBLIC_STATUSES)
         .defer("text", "answer_text", "rejection_reason")
@@ -82,7 +104,17 @@ def petition_for_signing(*, municipality: Municipality, pk: int) -> Petition:
     if petition is None:
         raise Http404(_("There is no such petition here."))
     petition.municipality = municipality
+    ttl = settings.PETITION_SIGNING_CACHE_SECONDS
+    if ttl > 0 and petition.status in SIGNABLE_STATUSES:
+        _signing_petitions[key] = (now + ttl, petition)
+        return copy.copy(petition)
     return petition
+
+
+def forget_signing_petition(petition_id: int | None = None) -> None:
+    """Drop this process's copies (all, or one petition's) after a staff change."""
+    for key in [k for k in _signing_petitions if petition_id is None or k[1] == petition_id]:
+        _signing_petitions.pop(key, None)
 
 
 def signature_count(petition: Petition) -> int:

@@ -63,6 +63,7 @@ from .models import (
     Signature,
     SignatureInvalidation,
 )
+from .selectors import forget_signing_petition
 
 logger = logging.getLogger(__name__)
 
@@ -589,6 +590,13 @@ def forget_sign_limits(municipality_id: int | None = None) -> None:
         _sign_limits.pop(municipality_id, None)
 
 
+def forget_worker_copies() -> None:
+    """Drop everything this worker keeps between requests: limits, petitions, flushes."""
+    forget_sign_limits()
+    forget_signing_petition()
+    _flush_scheduled.clear()
+
+
 def _count_attempts(keys: Sequence[str]) -> list[int]:
     """Count one attempt under each key in this minute's bucket; the new totals.
 
@@ -653,13 +661,16 @@ def subnet_of(ip: str | None) -> str:
 
 
 _SIGN_SQL = """
-WITH new AS (
+WITH open AS (
+    SELECT 1 FROM {petition}
+    WHERE id = %s AND status = ANY(%s) AND collection_ends_at > %s
+), new AS (
     INSERT INTO {signature} (petition_id, identity_id, user_id, created_at, shard,
                              ip, subnet, session_hash)
-    VALUES (%s, %s, %s, %s, %s, %s::inet, %s, %s)
+    SELECT %s, %s, %s, %s, %s, %s::inet, %s, %s FROM open
     RETURNING id
 ), bump AS (
-    INSERT INTO {counter} AS c (petition_id, shard, count) VALUES (%s, %s, 1)
+    INSERT INTO {counter} AS c (petition_id, shard, count) SELECT %s, %s, 1 FROM new
     ON CONFLICT (petition_id, shard) DO UPDATE SET count = c.count + 1
     RETURNING count
 )
@@ -669,34 +680,55 @@ SELECT (SELECT id FROM new),
 """
 
 
-def _insert_signature(signature: Signature) -> int:
+def _insert_signature(signature: Signature) -> int | None:
     """Store the signature and add one to its shard; the count as this write saw it.
 
-    On PostgreSQL one statement does both, so outside a transaction it is its
-    own transaction (one round trip) and the unique constraint refuses the
-    row and the increment together. The count returned includes this
-    signature and every one committed before the statement began.
+    The write happens only while the petition, as stored, still collects
+    (its status may have changed since it was read); otherwise nothing is
+    written and the answer is None. On PostgreSQL one statement does the
+    check, the row and the increment, so outside a transaction it is its own
+    transaction (one round trip) and the unique constraint refuses the row
+    and the increment together. The count returned includes this signature
+    and every one committed before the statement began.
     """
     petition_id, shard = signature.petition_id, signature.shard
     if connection.vendor != "postgresql":
         with transaction.atomic():
+            still_open = Petition.objects.filter(
+                pk=petition_id, status__in=SIGNABLE_STATUSES,
+                collection_ends_at__gt=signature.created_at,
+            ).exists()
+            if not still_open:
+                return None
             signature.save(force_insert=True)
             _count_add(petition_id, {shard: 1})
         return counted(petition_id)
     sql = _SIGN_SQL.format(
+        petition=connection.ops.quote_name(Petition._meta.db_table),
         signature=connection.ops.quote_name(Signature._meta.db_table),
         counter=connection.ops.quote_name(PetitionCounter._meta.db_table),
     )
     scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
     with scope, connection.cursor() as cursor:
         cursor.execute(sql, [
+            petition_id, sorted(SIGNABLE_STATUSES), signature.created_at,
             petition_id, signature.identity_id, signature.user_id, signature.created_at,
             shard, signature.ip, signature.subnet, signature.session_hash,
             petition_id, shard, petition_id, shard,
         ])
         signature.pk, count = cursor.fetchone()
+    if signature.pk is None:
+        return None
     signature._state.adding = False
     return count
+
+
+def _closed_refusal(petition: Petition, now: dt.datetime) -> DomainError:
+    """Why a petition takes no signature now: its period ended, or it does not collect."""
+    if petition.collection_ends_at and now >= petition.collection_ends_at:
+        return DomainError(_("Signing has closed: the collection period is over."),
+                           code="closed")
+    return DomainError(_("This petition is not collecting signatures."), code="closed")
 
 
 def signature_create(
@@ -717,10 +749,7 @@ def signature_create(
     require(actor, "petitions.sign_petition", petition)
     now = timezone.now()
     if not petition.signing_open(now):
-        if petition.collection_ends_at and now >= petition.collection_ends_at:
-            raise DomainError(_("Signing has closed: the collection period is over."),
-                              code="closed")
-        raise DomainError(_("This petition is not collecting signatures."), code="closed")
+        raise _closed_refusal(petition, now)
     result = _signing_eligibility(actor.identity, petition, now)
     if not result.allowed:
         raise PermissionRefused(result.reason, code=result.code)
@@ -732,11 +761,16 @@ def signature_create(
         session_hash=session_hash,
     )
     try:
-        signature.count = _insert_signature(signature)
+        count = _insert_signature(signature)
     except IntegrityError as exc:
         raise Conflict(
             _("You have already signed this petition."), code="already_signed"
         ) from exc
+    if count is None:  # it stopped collecting after it was read
+        forget_signing_petition(petition.pk)
+        petition.refresh_from_db(fields=["status"])
+        raise _closed_refusal(petition, now)
+    signature.count = count
     # Only a signature that may have completed the threshold looks further.
     may_complete = (
         petition.status == Status.COLLECTING
@@ -767,20 +801,31 @@ def counted(petition_id: int) -> int:
     )["n"]
 
 
+# Per process: petition id -> until when a count flush is already scheduled.
+_flush_scheduled: dict[int, float] = {}
+FLUSH_DELAY = 2
+
+
 def after_signatures(petition_id: int, *, check_threshold: bool = True) -> None:
     """After a signature commits: reach the threshold, refresh the list's copy soon.
 
     The signing statement saw every signature committed before it began; two
     last signers racing may each miss the other, so the count flush (at most
     two seconds later, and every few seconds from beat) checks the threshold
-    again from the exact count.
+    again from the exact count. One flush per petition is scheduled across
+    workers (a cache key); a worker that scheduled one a moment ago does not
+    ask again.
     """
     if check_threshold:
         petition_threshold_check(petition_id=petition_id)
-    if cache.add(f"petitions:flush:{petition_id}", 1, timeout=2):
+    now = time.monotonic()
+    if _flush_scheduled.get(petition_id, 0) > now:
+        return
+    _flush_scheduled[petition_id] = now + FLUSH_DELAY
+    if cache.add(f"petitions:flush:{petition_id}", 1, timeout=FLUSH_DELAY):
         from .tasks import flush_counts
 
-        flush_counts.apply_async(args=[petition_id], countdown=2)
+        flush_counts.apply_async(args=[petition_id], countdown=FLUSH_DELAY)
 
 
 @transaction.atomic

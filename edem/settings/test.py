@@ -25,3 +25,4 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 STAFF_REQUIRE_TOTP = False
 # Test data is rolled back between tests; a kept municipality would outlive it.
 MUNICIPALITY_CACHE_SECONDS = env.int("MUNICIPALITY_CACHE_SECONDS", default=0)
+PETITION_SIGNING_CACHE_SECONDS = env.int("PETITION_SIGNING_CACHE_SECONDS", default=0)

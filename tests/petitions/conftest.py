@@ -42,11 +42,12 @@ def resident(db):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_sign_limits():
-    """Each test reads the statute's rate limits afresh (the worker's copy is kept
-    for seconds and a rolled-back test may leave one behind)."""
-    from petitions.services import forget_sign_limits
+def _fresh_worker_copies():
+    """Each test reads the statute's rate limits and petitions afresh and schedules
+    its own count flushes (a worker keeps these for seconds, and a rolled-back
+    test may leave one behind)."""
+    from petitions.services import forget_worker_copies
 
-    forget_sign_limits()
+    forget_worker_copies()
     yield
-    forget_sign_limits()
+    forget_worker_copies()

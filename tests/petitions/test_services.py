@@ -249,6 +249,49 @@ def test_signing_closes_exactly_at_the_end_of_the_period(monkeypatch, zhytomyr, 
     assert selectors.signature_count(petition) == 1
 
 
+@pytest.fixture
+def signing_cache(settings):
+    """Workers keep a signable petition for a while, as in production."""
+    settings.PETITION_SIGNING_CACHE_SECONDS = 30
+    selectors.forget_signing_petition()
+    yield
+    selectors.forget_signing_petition()
+
+
+def test_a_worker_copy_of_a_petition_that_stopped_collecting_takes_no_signature(
+    zhytomyr, signing_cache
+):
+    petition = collecting(zhytomyr)
+    selectors.petition_for_signing(municipality=zhytomyr, pk=petition.pk)
+    # The petition stops collecting after this worker kept its copy.
+    Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.EXPIRED)
+    stale = selectors.petition_for_signing(municipality=zhytomyr, pk=petition.pk)
+    assert stale.status == Petition.Status.COLLECTING
+    with pytest.raises(DomainError) as exc:
+        services.signature_create(actor=CitizenFactory(), petition=stale)
+    assert exc.value.code == "closed"
+    assert not Signature.objects.filter(petition=petition).exists()
+    assert selectors.signature_count(petition) == 0
+    # The refusal dropped the copy: the next request reads the petition afresh.
+    fresh = selectors.petition_for_signing(municipality=zhytomyr, pk=petition.pk)
+    assert fresh.status == Petition.Status.EXPIRED
+
+
+def test_a_worker_copy_is_kept_only_for_a_signable_petition_and_handed_out_as_a_copy(
+    zhytomyr, signing_cache, django_assert_num_queries
+):
+    petition = collecting(zhytomyr)
+    first = selectors.petition_for_signing(municipality=zhytomyr, pk=petition.pk)
+    first.title = "changed by a caller"
+    with django_assert_num_queries(0):
+        again = selectors.petition_for_signing(municipality=zhytomyr, pk=petition.pk)
+    assert again.title == petition.title
+    answered = PetitionFactory(municipality=zhytomyr, status=Petition.Status.ANSWERED)
+    selectors.petition_for_signing(municipality=zhytomyr, pk=answered.pk)
+    with django_assert_num_queries(1):
+        selectors.petition_for_signing(municipality=zhytomyr, pk=answered.pk)
+
+
 def test_period_end_expires_a_petition_without_enough_signatures(monkeypatch, zhytomyr):
     petition = collecting(zhytomyr, signature_threshold=5)
     enough = collecting(zhytomyr, signature_threshold=1)
