@@ -11,7 +11,7 @@ from rest_framework import permissions, serializers, viewsets
 
 from . import selectors
 from .filters import ProjectFilter
-from .models import Cycle, Project, Unit
+from .models import Cycle, PhaseKind, Project, Unit
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -31,7 +31,8 @@ class CycleSerializer(serializers.ModelSerializer):
         model = Cycle
         fields = ["id", "title", "description", "total_budget", "currency", "ballot_type",
                   "max_picks", "points_total", "counting_rule", "ballot_change_allowed",
-                  "is_imported", "results_published_at", "units", "phases", "url"]
+                  "is_imported", "results_published_at", "min_supports", "units", "phases",
+                  "url"]
 
     def get_phases(self, obj) -> list[dict]:
         return [{"kind": p["kind"], "starts_at": p["starts_at"], "ends_at": p["ends_at"],
@@ -39,10 +40,19 @@ class CycleSerializer(serializers.ModelSerializer):
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    """A project without personal data: no author, no ballots."""
+    """A project without personal data: no author, no ballots.
+
+    ``support_count``: how many residents support the project, for a project
+    of a cycle that collects support (the figure its page shows); null for a
+    cycle without support collection, where no one could support it.
+    ``support_needed``: the supports a project needs to be reviewed, null
+    when the cycle sets no minimum.
+    """
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     unit = serializers.CharField(source="unit.name", read_only=True)
+    support_count = serializers.SerializerMethodField()
+    support_needed = serializers.SerializerMethodField()
     result = serializers.SerializerMethodField()
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
@@ -51,7 +61,16 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = ["id", "cycle", "unit", "external_id", "title", "description", "status",
                   "status_label", "lat", "lon", "area", "address", "cost",
                   "decision_reason", "official_selected", "progress", "money_spent",
-                  "contractor", "completed_at", "result", "url"]
+                  "contractor", "completed_at", "support_count", "support_needed", "result",
+                  "url"]
+
+    def get_support_count(self, obj) -> int | None:
+        if obj.cycle.phase(PhaseKind.SUPPORT) is None:
+            return None
+        return obj.support_count
+
+    def get_support_needed(self, obj) -> int | None:
+        return obj.cycle.min_supports if obj.cycle.uses_support_threshold else None
 
     def get_result(self, obj) -> dict | None:
         result = getattr(obj, "result", None)
@@ -89,8 +108,11 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Project.objects.none()
+        # The cycle's phases tell whether it collects support (``support_count``);
+        # the municipality is in each project's URL.
         return selectors.project_list(municipality=self.kwargs["municipality"]).select_related(
-            "result", "adjustment").order_by("pk")
+            "result", "adjustment", "municipality", "cycle__process").prefetch_related(
+            "cycle__process__phases").order_by("pk")
 
 
 api_routes = [
