@@ -70,6 +70,8 @@ class MeetingSerializer(serializers.ModelSerializer):
         return selectors.turnout_data(obj)
 
     def get_protocol(self, obj) -> dict | None:
+        """The signed digest; the PDF itself (with the list of votes) is for the
+        building's owners, who reach it from the meeting's page."""
         protocol = Protocol.objects.filter(meeting=obj).first()
         if protocol is None:
             return None
@@ -77,7 +79,6 @@ class MeetingSerializer(serializers.ModelSerializer):
             "sha256": protocol.sha256,
             "signature": protocol.signature,
             "key_id": protocol.key_id,
-            "verify_url": protocol.get_absolute_url(),
         }
 
 

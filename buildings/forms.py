@@ -66,8 +66,12 @@ class MeetingForm(forms.Form):
         label=_("Voting ends"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"]
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, as_owner: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if as_owner:
+            # An owner calls the meeting as an initiative group; its members join.
+            del self.fields["initiator"]
+            del self.fields["initiative_group"]
         for n in range(1, AGENDA_ROWS + 1):
             self.fields[f"item_{n}_title"] = forms.CharField(
                 label=_("Question %(n)d") % {"n": n}, required=False, max_length=300

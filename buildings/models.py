@@ -807,3 +807,39 @@ class OwnerClaim(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.building}: {self.premises_number}"
+
+
+INITIATIVE_MIN_MEMBERS = 3
+
+
+class InitiativeMember(models.Model):
+    """An owner in the initiative group that calls a meeting (at least three announce it)."""
+
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("meeting"),
+        on_delete=models.CASCADE,
+        related_name="initiative_members",
+    )
+    owner = models.ForeignKey(
+        Owner,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="initiatives",
+    )
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+
+    municipality_path = "meeting__municipality"
+
+    class Meta:
+        verbose_name = _("initiative group member")
+        verbose_name_plural = _("initiative group members")
+        ordering = ["joined_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "owner"], name="initiative_member_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: {self.owner}"

@@ -94,4 +94,9 @@ rules.add_perm(
 )
 rules.add_perm("buildings.submit_reading", has_verified_identity & is_building_owner)
 rules.add_perm("buildings.link_owner", has_verified_identity)
+# An owner calls a meeting as (the first member of) an initiative group.
+rules.add_perm(
+    "buildings.call_meeting",
+    runs_building | (has_verified_identity & is_building_owner),
+)
 rules.add_perm("buildings.change_management", is_platform_admin | is_municipality_admin)

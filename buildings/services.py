@@ -36,12 +36,14 @@ from edem.participation.permissions import require
 
 from . import signing
 from .models import (
+    INITIATIVE_MIN_MEMBERS,
     MAX_MONTHLY_USE,
     MEETING_TRANSITIONS,
     AgendaItem,
     Announcement,
     Building,
     Choice,
+    InitiativeMember,
     Meeting,
     MeterKind,
     MeterReading,
@@ -606,17 +608,26 @@ def meeting_create(
     initiator: str = Meeting.Initiator.ADMINISTRATOR,
     initiative_group: str = "",
 ) -> Meeting:
-    """The administrator prepares a meeting (for itself or an initiative group of owners).
+    """The administrator, or an owner as the first of an initiative group, prepares a meeting.
 
-    Nobody is told yet: the draft is announced separately.
+    Nobody is told yet: the draft is announced separately. An owner's draft
+    is always an initiative group's; other owners join the group, and at
+    least three of them may announce it.
     """
-    require(actor, "buildings.change_meeting", building)
+    require(actor, "buildings.call_meeting", building)
+    by_owner = not actor.has_perm("buildings.change_meeting", building)
+    if by_owner:
+        initiator = Meeting.Initiator.INITIATIVE_GROUP
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": [_("Give the meeting a title.")]})
     if initiator not in Meeting.Initiator.values:
         raise ValidationError({"initiator": [_("Choose who calls the meeting.")]})
-    if initiator == Meeting.Initiator.INITIATIVE_GROUP and not initiative_group.strip():
+    if (
+        initiator == Meeting.Initiator.INITIATIVE_GROUP
+        and not by_owner
+        and not initiative_group.strip()
+    ):
         raise ValidationError(
             {"initiative_group": [_("Name the owners of the initiative group.")]}
         )
@@ -646,7 +657,45 @@ def meeting_create(
         target=meeting,
         after={"title": meeting.title, "items": len(cleaned)},
     )
+    if by_owner:
+        InitiativeMember.objects.create(
+            meeting=meeting, owner=owner_of(user=actor, building=building)
+        )
     return meeting
+
+
+@transaction.atomic
+def initiative_join(*, actor, meeting: Meeting) -> InitiativeMember:
+    """An owner joins the initiative group of a meeting still being prepared."""
+    require(actor, "buildings.vote", meeting)
+    if (
+        meeting.status != Meeting.Status.DRAFT
+        or meeting.initiator != Meeting.Initiator.INITIATIVE_GROUP
+    ):
+        raise DomainError(
+            _("Only an initiative group's meeting in preparation takes members.")
+        )
+    owner = owner_of(user=actor, building=meeting.building)
+    try:
+        with transaction.atomic():
+            return InitiativeMember.objects.create(meeting=meeting, owner=owner)
+    except IntegrityError as exc:
+        raise Conflict(_("You are already in the initiative group.")) from exc
+
+
+def may_announce(actor, meeting: Meeting) -> bool:
+    """The administrator, or a member of an initiative group of at least three owners."""
+    if actor.has_perm("buildings.change_meeting", meeting):
+        return True
+    if meeting.initiator != Meeting.Initiator.INITIATIVE_GROUP:
+        return False
+    owner = owner_of(user=actor, building=meeting.building)
+    members = InitiativeMember.objects.filter(meeting=meeting)
+    return (
+        owner is not None
+        and members.filter(owner=owner).exists()
+        and members.count() >= INITIATIVE_MIN_MEMBERS
+    )
 
 
 @transaction.atomic
@@ -658,8 +707,19 @@ def meeting_announce(
     Voting may open no earlier than the building's notice period (10 days by
     default) after the announcement; an earlier start is refused. The total
     area of all co-owners and the building's voting rules are frozen here.
+    An initiative group announces once it has at least three owners.
     """
-    require(actor, "buildings.change_meeting", meeting)
+    if not may_announce(actor, meeting):
+        raise PermissionRefused(
+            ngettext(
+                "The administrator or an initiative group of at least %(n)d owner "
+                "announces a meeting.",
+                "The administrator or an initiative group of at least %(n)d owners "
+                "announces a meeting.",
+                INITIATIVE_MIN_MEMBERS,
+            )
+            % {"n": INITIATIVE_MIN_MEMBERS}
+        )
     meeting = (
         Meeting.objects.select_for_update()
         .select_related("building")
@@ -676,6 +736,15 @@ def meeting_announce(
         )
     meeting.status = Meeting.Status.ANNOUNCED
     meeting.announced_at = now
+    if (
+        meeting.initiator == Meeting.Initiator.INITIATIVE_GROUP
+        and not meeting.initiative_group
+    ):
+        meeting.initiative_group = ", ".join(
+            InitiativeMember.objects.filter(meeting=meeting)
+            .order_by("joined_at")
+            .values_list("owner__full_name", flat=True)
+        )
     meeting.total_area = total
     meeting.votes_changeable = building.votes_changeable
     meeting.paper_rule = building.paper_rule
@@ -686,6 +755,7 @@ def meeting_announce(
             "total_area",
             "votes_changeable",
             "paper_rule",
+            "initiative_group",
             "updated_at",
         ]
     )

@@ -31,6 +31,7 @@ urlpatterns = [
     path("meetings/<int:pk>/vote/", views.meeting_vote, name="vote"),
     path("meetings/<int:pk>/manage/", views.meeting_manage, name="meeting_manage"),
     path("meetings/<int:pk>/announce/", views.meeting_announce, name="announce"),
+    path("meetings/<int:pk>/join/", views.initiative_join, name="join"),
     path("meetings/<int:pk>/close/", views.meeting_close, name="close"),
     path("meetings/<int:pk>/cancel/", views.meeting_cancel, name="cancel"),
     path(

@@ -39,7 +39,15 @@ from .forms import (
     ResolveForm,
     VerifyForm,
 )
-from .models import Meeting, MeterReading, OwnerClaim, PaperBallot, Premises, Protocol
+from .models import (
+    INITIATIVE_MIN_MEMBERS,
+    Meeting,
+    MeterReading,
+    OwnerClaim,
+    PaperBallot,
+    Premises,
+    Protocol,
+)
 
 
 def _refuse(request: HttpRequest, exc: DomainError) -> None:
@@ -177,8 +185,13 @@ def _cabinet_context(request, building) -> dict:
         if owner
         else Premises.objects.none()
     )
+    # Owners also see initiative groups' drafts, so they can join them.
     meetings = list(
-        selectors.meeting_list(municipality=building.municipality, building=building)
+        selectors.meeting_list(
+            municipality=building.municipality, building=building, public_only=False
+        ).exclude(
+            status=Meeting.Status.DRAFT, initiator=Meeting.Initiator.ADMINISTRATOR
+        )
     )
     return {
         "building": building,
@@ -447,9 +460,10 @@ def meeting_create(
     request: HttpRequest, municipality: Municipality, pk: int
 ) -> HttpResponse:
     building = selectors.building_get(municipality=municipality, pk=pk)
-    _require_page(request.user, "buildings.change_meeting", building)
+    _require_page(request.user, "buildings.call_meeting", building)
+    as_owner = not _can(request.user, "buildings.change_meeting", building)
     if request.method == "POST":
-        form = MeetingForm(request.POST)
+        form = MeetingForm(request.POST, as_owner=as_owner)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -458,8 +472,9 @@ def meeting_create(
                     building=building,
                     title=data["title"],
                     description=data["description"],
-                    initiator=data["initiator"],
-                    initiative_group=data["initiative_group"],
+                    initiator=data.get("initiator")
+                    or Meeting.Initiator.INITIATIVE_GROUP,
+                    initiative_group=data.get("initiative_group") or "",
                     voting_starts_at=data["voting_starts_at"],
                     voting_ends_at=data["voting_ends_at"],
                     items=form.items(),
@@ -467,6 +482,15 @@ def meeting_create(
             except ValidationError as exc:
                 add_validation_errors(form, exc)
             else:
+                if as_owner:
+                    messages.success(
+                        request,
+                        _(
+                            "The meeting is prepared. Ask your neighbours to join the "
+                            "initiative group; with three owners it can be announced."
+                        ),
+                    )
+                    return redirect(meeting.get_absolute_url())
                 messages.success(
                     request,
                     _("The meeting is prepared; announce it to notify the owners."),
@@ -479,15 +503,18 @@ def meeting_create(
     else:
         start = timezone.localtime() + dt.timedelta(days=building.notice_days, hours=1)
         form = MeetingForm(
+            as_owner=as_owner,
             initial={
                 "voting_starts_at": start.replace(minute=0, second=0, microsecond=0),
                 "voting_ends_at": (start + dt.timedelta(days=14)).replace(
                     minute=0, second=0, microsecond=0
                 ),
-            }
+            },
         )
     return render(
-        request, "buildings/meeting_form.html", {"building": building, "form": form}
+        request,
+        "buildings/meeting_form.html",
+        {"building": building, "form": form, "as_owner": as_owner},
     )
 
 
@@ -495,11 +522,37 @@ def meeting_create(
 
 
 def _meeting_for(request, municipality: Municipality, pk: int) -> Meeting:
-    """A meeting for its owners and administrators; drafts only for the administrators."""
+    """A meeting for its owners and administrators.
+
+    A draft is for the administrators, and an initiative group's draft also
+    for the building's owners, who may join the group.
+    """
     meeting = selectors.meeting_get(municipality=municipality, pk=pk, public_only=False)
     if meeting.status == Meeting.Status.DRAFT:
-        _require_page(request.user, "buildings.change_meeting", meeting)
+        initiative = meeting.initiator == Meeting.Initiator.INITIATIVE_GROUP
+        if not (
+            _can(request.user, "buildings.change_meeting", meeting)
+            or (initiative and _can(request.user, "buildings.vote", meeting))
+        ):
+            raise PermissionDenied
     return meeting
+
+
+def _initiative_context(user, meeting: Meeting, state: dict) -> dict:
+    """The initiative group of a draft: its members, and whether the viewer may join or announce."""
+    if meeting.status != Meeting.Status.DRAFT:
+        return {}
+    members = list(meeting.initiative_members.select_related("owner"))
+    owner = state.get("owner")
+    is_member = owner is not None and any(m.owner_id == owner.pk for m in members)
+    return {
+        "initiative_members": members,
+        "initiative_needed": INITIATIVE_MIN_MEMBERS,
+        "can_join": meeting.initiator == Meeting.Initiator.INITIATIVE_GROUP
+        and owner is not None
+        and not is_member,
+        "can_announce": services.may_announce(user, meeting),
+    }
 
 
 @login_required
@@ -536,6 +589,7 @@ def meeting_detail(
             else None,
             "protocol": Protocol.objects.filter(meeting=meeting).first(),
             "can_manage": _can(request.user, "buildings.change_meeting", meeting),
+            **_initiative_context(request.user, meeting, state),
         },
     )
 
@@ -683,7 +737,21 @@ def _meeting_action(
         _refuse(request, exc)
     else:
         messages.success(request, message)
+    if not _can(request.user, "buildings.change_meeting", meeting):
+        return redirect(meeting.get_absolute_url())
     return redirect("buildings:meeting_manage", municipality=municipality.slug, pk=pk)
+
+
+@login_required
+@require_POST
+def initiative_join(
+    request: HttpRequest, municipality: Municipality, pk: int
+) -> HttpResponse:
+    def join(meeting):
+        services.initiative_join(actor=request.user, meeting=meeting)
+        return _("You are in the initiative group.")
+
+    return _meeting_action(request, municipality, pk, join)
 
 
 @login_required

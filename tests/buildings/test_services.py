@@ -778,3 +778,52 @@ def test_a_refused_match_needs_a_reason_and_links_nobody(
     claim.refresh_from_db()
     assert claim.status == "refused"
     assert Owner.objects.filter(building=building, identity__isnull=False).count() == 3
+
+
+# --- an initiative group calls a meeting ---------------------------------------------------
+
+
+def test_an_initiative_group_of_three_owners_calls_and_announces_a_meeting(
+    building, register
+):
+    users = register["users"]
+    now = timezone.now()
+    meeting = services.meeting_create(
+        actor=users["petro"],
+        building=building,
+        title="Заміна вікон у під'їзді",
+        voting_starts_at=now + dt.timedelta(days=11),
+        voting_ends_at=now + dt.timedelta(days=18),
+        items=[
+            {
+                "title": "Вікна",
+                "proposed_decision": "Замінити вікна",
+                "threshold": "majority",
+            }
+        ],
+        initiator=Meeting.Initiator.ADMINISTRATOR,  # an owner cannot call as the administrator
+    )
+    assert meeting.initiator == Meeting.Initiator.INITIATIVE_GROUP
+    services.initiative_join(actor=users["olena"], meeting=meeting)
+    with pytest.raises(PermissionRefused):  # two owners are not enough
+        services.meeting_announce(actor=users["petro"], meeting=meeting)
+    with pytest.raises(Conflict):
+        services.initiative_join(actor=users["olena"], meeting=meeting)
+    services.initiative_join(actor=users["ivan"], meeting=meeting)
+    services.meeting_announce(actor=users["olena"], meeting=meeting)
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.ANNOUNCED
+    assert meeting.initiative_group == "Петро Коваленко, Олена Коваленко, Іван Бондар"
+
+
+def test_a_stranger_cannot_call_a_meeting(building, register):
+    now = timezone.now()
+    with pytest.raises(PermissionRefused):
+        services.meeting_create(
+            actor=CitizenFactory(),
+            building=building,
+            title="Х",
+            voting_starts_at=now + dt.timedelta(days=11),
+            voting_ends_at=now + dt.timedelta(days=18),
+            items=[{"title": "Х", "proposed_decision": "Х"}],
+        )

@@ -316,3 +316,36 @@ def test_api_lists_meetings_gives_results_after_the_end_and_takes_votes(
         content_type="application/json",
     )
     assert late.status_code == 400
+
+
+def test_owners_call_a_meeting_as_an_initiative_group_on_the_pages(
+    client, building, register
+):
+    users = register["users"]
+    client.force_login(users["petro"])
+    starts = timezone.localtime() + dt.timedelta(days=12)
+    page = client.get(url(building, "meetings/new/")).content.decode()
+    assert "initiative group of owners" in page and 'name="initiator"' not in page
+    response = client.post(
+        url(building, "meetings/new/"),
+        {
+            "title": "Дитячий майданчик",
+            "voting_starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+            "voting_ends_at": (starts + dt.timedelta(days=7)).strftime(
+                "%Y-%m-%dT%H:%M"
+            ),
+            "item_1_title": "Майданчик",
+            "item_1_decision": "Встановити майданчик",
+        },
+        follow=True,
+    )
+    meeting = Meeting.objects.get()
+    assert response.redirect_chain[-1][0] == url(meeting)
+    for who in ("olena", "ivan"):
+        client.force_login(users[who])
+        assert "Дитячий майданчик" in client.get(url(building)).content.decode()
+        client.post(url(meeting, "join/"))
+    response = client.post(url(meeting, "announce/"), follow=True)
+    assert "the owners are notified" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.ANNOUNCED
