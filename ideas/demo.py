@@ -152,6 +152,8 @@ def _propose(campaign: Campaign, spec, person_base: int) -> list[Idea]:
         )
     return ideas
 
+AUTHOR_REPLY = "Дякую за підтримку! Додам це до опису ідеї."
+
 
 def _discuss(campaign: Campaign, ideas: list[Idea], spec, person_base: int) -> None:
     supporter = person_base
@@ -161,11 +163,17 @@ def _discuss(campaign: Campaign, ideas: list[Idea], spec, person_base: int) -> N
                 actor=_person(campaign.municipality, supporter), idea=idea
             )
             supporter += 1
-        for k in range(min(spec[n][2], len(COMMENTS))):
+        comments = [
             services.idea_comment(
                 actor=_person(campaign.municipality, person_base + 50 + k), idea=idea,
                 body=COMMENTS[k],
             )
+            for k in range(min(spec[n][2], len(COMMENTS)))
+        ]
+        if n == 0 and comments:
+            # The author answers the first comment: the discussion shows a thread.
+            services.idea_comment(actor=idea.author, idea=idea, body=AUTHOR_REPLY,
+                                  parent=comments[0])
 
 
 def _running(municipality, admin, moderator, spec) -> None:

@@ -4,29 +4,13 @@
 // - #pick-map: click to put the point; fills the latitude/longitude fields.
 // - #point-map: the place of one report.
 // - .sla[data-due]: the SLA timer counts down.
+// The map bootstrap (config, base map, point picker, one place) is shared:
+// static/js/maps.js (EdemMap), loaded before this script.
 (function () {
   "use strict";
 
-  function config() {
-    var node = document.getElementById("map-config");
-    return node ? JSON.parse(node.textContent) : null;
-  }
-
-  function baseMap(element, cfg, zoom) {
-    var map = L.map(element, { scrollWheelZoom: false }).setView(cfg.centre, zoom);
-    // Tiles may fail to load (offline, tests): the map still works without them.
-    L.tileLayer(cfg.tiles, { attribution: cfg.attribution, maxZoom: 19 }).addTo(map);
-    if (cfg.boundary) {
-      var outline = L.geoJSON(cfg.boundary, {
-        style: { color: "#0b5394", weight: 2, fill: false, interactive: false },
-      }).addTo(map);
-      map.fitBounds(outline.getBounds());
-    }
-    return map;
-  }
-
   function reportMap(element, cfg) {
-    var map = baseMap(element, cfg, 12);
+    var map = window.EdemMap.baseMap(element, cfg, 12);
     // Other layers (e.g. works) may join this map.
     element.dispatchEvent(new CustomEvent("opencity:map", { bubbles: true, detail: { map: map } }));
     var cluster = typeof L.markerClusterGroup === "function"
@@ -90,37 +74,6 @@
     load();
   }
 
-  function pickMap(element, cfg) {
-    var lat = document.getElementById("id_lat");
-    var lon = document.getElementById("id_lon");
-    var map = baseMap(element, cfg, 13);
-    var marker = null;
-    function put(latlng, pan) {
-      if (marker) { marker.setLatLng(latlng); }
-      else { marker = L.marker(latlng, { draggable: true }).addTo(map); marker.on("dragend", function () { put(marker.getLatLng(), false); }); }
-      lat.value = latlng.lat.toFixed(6);
-      lon.value = latlng.lng.toFixed(6);
-      if (pan) { map.panTo(latlng); }
-    }
-    if (lat.value && lon.value && !isNaN(parseFloat(lat.value)) && !isNaN(parseFloat(lon.value))) {
-      put(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), true);
-    }
-    map.on("click", function (e) { put(e.latlng, false); });
-    function typed() {
-      var a = parseFloat(lat.value), b = parseFloat(lon.value);
-      if (!isNaN(a) && !isNaN(b)) { put(L.latLng(a, b), true); }
-    }
-    lat.addEventListener("change", typed);
-    lon.addEventListener("change", typed);
-  }
-
-  function pointMap(element, cfg) {
-    var point = [parseFloat(element.dataset.lat), parseFloat(element.dataset.lon)];
-    var map = L.map(element, { scrollWheelZoom: false }).setView(point, 16);
-    L.tileLayer(cfg.tiles, { attribution: cfg.attribution, maxZoom: 19 }).addTo(map);
-    L.marker(point).addTo(map);
-  }
-
   function categoryFields() {
     var select = document.getElementById("id_category");
     var box = document.getElementById("extra-fields");
@@ -169,14 +122,15 @@
   function start() {
     categoryFields();
     slaTimers();
-    var cfg = config();
-    if (!cfg || typeof L === "undefined") { return; }
+    if (!window.EdemMap || !window.EdemMap.ready()) { return; }
+    var cfg = window.EdemMap.config();
     var el = document.getElementById("report-map");
     if (el) { reportMap(el, cfg); }
     el = document.getElementById("pick-map");
-    if (el) { pickMap(el, cfg); }
+    var lat = document.getElementById("id_lat"), lon = document.getElementById("id_lon");
+    if (el && lat && lon) { window.EdemMap.pickMap(el, cfg, lat, lon); }
     el = document.getElementById("point-map");
-    if (el) { pointMap(el, cfg); }
+    if (el) { window.EdemMap.pointMap(el, cfg); }
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }

@@ -3,6 +3,7 @@
 // - #cost-items: the total of the cost breakdown as the author types; more lines.
 // - #pick-map: a point (click) or an area (click the corners) for a project.
 // - #point-map: a project's place; #budget-map: every project, coloured by progress.
+// The map's configuration and base map come from static/js/maps.js (EdemMap).
 (function () {
   "use strict";
 
@@ -89,29 +90,12 @@
     update();
   }
 
-  function config() {
-    var node = document.getElementById("map-config");
-    return node ? JSON.parse(node.textContent) : null;
-  }
-
-  function baseMap(element, cfg, zoom) {
-    var map = L.map(element, { scrollWheelZoom: false }).setView(cfg.centre, zoom);
-    L.tileLayer(cfg.tiles, { attribution: cfg.attribution, maxZoom: 19 }).addTo(map);
-    if (cfg.boundary) {
-      var outline = L.geoJSON(cfg.boundary, {
-        style: { color: "#0b5394", weight: 2, fill: false, interactive: false },
-      }).addTo(map);
-      map.fitBounds(outline.getBounds());
-    }
-    return map;
-  }
-
   function pickMap(element, cfg) {
     var lat = document.getElementById("id_lat");
     var lon = document.getElementById("id_lon");
     var area = document.getElementById("id_area");
     var modes = document.querySelector(".pb-draw-mode");
-    var map = baseMap(element, cfg, 13);
+    var map = window.EdemMap.baseMap(element, cfg, 13);
     var marker = null, polygon = null, corners = [];
     if (modes) { modes.hidden = false; }
     function mode() {
@@ -178,7 +162,7 @@
   }
 
   function budgetMap(element, cfg) {
-    var map = baseMap(element, cfg, 12);
+    var map = window.EdemMap.baseMap(element, cfg, 12);
     var status = document.createElement("p");
     status.className = "meta map-status";
     status.setAttribute("aria-live", "polite");
@@ -222,8 +206,8 @@
     if (form) { ballot(form); }
     var items = document.getElementById("cost-items");
     if (items) { costItems(items); }
-    var cfg = config();
-    if (!cfg || typeof L === "undefined") { return; }
+    if (!window.EdemMap || !window.EdemMap.ready()) { return; }
+    var cfg = window.EdemMap.config();
     var el = document.getElementById("pick-map");
     if (el) { pickMap(el, cfg); }
     el = document.getElementById("point-map");

@@ -231,31 +231,33 @@ def test_the_campaign_map_replies_reports_hiding_and_withdrawal(
     expect(page.locator(f"#comment-{reply.pk}")).to_contain_text("in reply to")
     expect(page.locator(f"#comment-{reply.pk}")).to_have_class(re.compile("comment--reply"))
 
-    # A reader reports the reply; a moderator hides it on the page with a reason.
+    # A reader reports the first comment; a moderator hides it on the page with a
+    # reason shown in its place (the reply under it stays).
     reader = CitizenFactory()
     _login(page, live_server, reader)
     page.goto(f"{base}/{placed.pk}/")
-    reported = page.locator(f"#comment-{reply.pk}")
+    reported = page.locator(f"#comment-{first.pk}")
     reported.get_by_text("Report", exact=True).click()
     reported.get_by_label("What rule does the comment break?").fill("Реклама навісів")
     reported.get_by_role("button", name="Report to the moderators").click()
     expect(page.locator("body")).to_contain_text("the moderators will look at the comment")
-    assert CommentReport.objects.filter(comment=reply, reporter=reader).exists()
+    assert CommentReport.objects.filter(comment=first, reporter=reader).exists()
     moderator = UserFactory(username="ideas-moderator")
     MunicipalityRoleFactory(municipality=zhytomyr, user=moderator, role="moderator")
     staff_groups_sync(moderator)
     _login(page, live_server, moderator)
     page.goto(f"{base}/{placed.pk}/")
-    hidden = page.locator(f"#comment-{reply.pk}")
+    hidden = page.locator(f"#comment-{first.pk}")
     hidden.get_by_text("Hide (moderator)").click()
     hidden.get_by_label("Public reason shown in place of the comment").fill(
         "Порушує правила: реклама.")
     _shot(page, "ideas-comment-hide-en")
     hidden.get_by_role("button", name="Hide the comment").click()
-    expect(page.locator(f"#comment-{reply.pk}")).to_contain_text("Порушує правила: реклама.")
-    expect(page.locator(f"#comment-{reply.pk}")).not_to_contain_text("Слушно")
-    reply.refresh_from_db()
-    assert reply.status == Comment.Status.HIDDEN
+    expect(page.locator(f"#comment-{first.pk}")).to_contain_text("Порушує правила: реклама.")
+    expect(page.locator(f"#comment-{first.pk}")).not_to_contain_text("Лавки потрібні з тінню")
+    expect(page.locator(f"#comment-{reply.pk}")).to_contain_text("Слушно")
+    first.refresh_from_db()
+    assert first.status == Comment.Status.HIDDEN
 
     # An author withdraws their idea before the selection.
     _login(page, live_server, supporter)

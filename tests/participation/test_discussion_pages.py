@@ -95,6 +95,8 @@ def test_a_moderator_hides_a_comment_from_the_page(client, zhytomyr):
     idea = _idea_in_discussion(zhytomyr)
     author = CitizenFactory()
     comment = idea_services.idea_comment(actor=author, idea=idea, body="Образа")
+    answer = idea_services.idea_comment(actor=CitizenFactory(), idea=idea,
+                                        body="Не ображайте", parent=comment)
     url = f"/en/zhytomyr/comments/{comment.pk}/hide/"
     # A reader sees no hide button and is refused.
     client.force_login(CitizenFactory())
@@ -115,8 +117,10 @@ def test_a_moderator_hides_a_comment_from_the_page(client, zhytomyr):
     assert comment.body == "Образа"  # never rewritten
     assert AuditEntry.objects.filter(action="participation.comment_hidden",
                                      actor=moderator).exists()
+    # A hidden comment with replies keeps its place and shows the reason.
     page = client.get(f"/en/zhytomyr/ideas/{idea.pk}/").content.decode()
     assert "Образи заборонені правилами" in page and "Образа</p>" not in page
+    assert f'id="comment-{answer.pk}"' in page
 
 
 def test_a_moderator_of_another_municipality_reaches_nothing(client, zhytomyr, dnipro):
