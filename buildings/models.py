@@ -388,6 +388,9 @@ class Meeting(TimeStampedModel):
         default=Building.PaperRule.PAPER_PREVAILS,
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    opening_notified_at = models.DateTimeField(
+        _("owners told voting opened"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("general meeting")

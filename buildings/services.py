@@ -1653,3 +1653,45 @@ def owner_claim_decide(*, actor, claim, owner: Owner | None = None, reason: str 
         url=building.get_absolute_url,
     )
     return claim
+
+
+def meetings_opening_notify(*, now: dt.datetime | None = None) -> int:
+    """Tell the owners of each announced meeting once that its voting has opened.
+
+    Idempotent: a meeting is claimed with a conditional update, so two
+    workers never tell the owners twice. Returns how many meetings were told.
+    """
+    now = now or timezone.now()
+    told = 0
+    due = Meeting.objects.filter(
+        status=Meeting.Status.ANNOUNCED,
+        voting_starts_at__lte=now,
+        voting_ends_at__gt=now,
+        opening_notified_at__isnull=True,
+    ).values_list("pk", flat=True)
+    for pk in list(due[:500]):
+        with transaction.atomic():
+            claimed = Meeting.objects.filter(
+                pk=pk, opening_notified_at__isnull=True
+            ).update(opening_notified_at=now)
+            if not claimed:
+                continue
+            meeting = Meeting.objects.select_related("building__municipality").get(
+                pk=pk
+            )
+            ends = meeting.voting_ends_at
+            notify(
+                kind="buildings.meeting_announced",
+                recipients=_owner_users(meeting.building),
+                municipality=meeting.municipality,
+                title=lambda m=meeting: (
+                    _("Voting is open: %(title)s") % {"title": m.title}
+                ),
+                body=lambda e=ends: (
+                    _("Vote online until %(end)s.")
+                    % {"end": timezone.localtime(e).strftime("%d.%m.%Y %H:%M")}
+                ),
+                url=meeting.get_absolute_url,
+            )
+            told += 1
+    return told

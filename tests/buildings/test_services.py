@@ -827,3 +827,14 @@ def test_a_stranger_cannot_call_a_meeting(building, register):
             voting_ends_at=now + dt.timedelta(days=18),
             items=[{"title": "Х", "proposed_decision": "Х"}],
         )
+
+
+def test_owners_hear_once_that_voting_opened(building, register):
+    from buildings.tasks import opening_notify
+
+    meeting = make_meeting(building)
+    make_meeting(building, open_now=False)  # over: nobody is told
+    assert opening_notify.delay().get() == 1
+    assert services.meetings_opening_notify() == 0
+    told = Notification.objects.filter(title__contains=meeting.title)
+    assert {n.recipient_id for n in told} == {u.pk for u in register["users"].values()}
