@@ -264,6 +264,8 @@ class LayerFeature(models.Model):
     lon = models.FloatField()
     position = models.PositiveIntegerField(default=0)
 
+    municipality_path = "layer__municipality"
+
     class Meta:
         verbose_name = _("map feature")
         verbose_name_plural = _("map features")
@@ -323,6 +325,8 @@ class LayerVersion(models.Model):
     changed = models.PositiveIntegerField(_("changed"), default=0)
     changes = models.JSONField(_("what changed"), default=dict, blank=True)
     data = models.FileField(_("data"), upload_to="geoportal/versions/", blank=True)
+
+    municipality_path = "layer__municipality"
 
     class Meta:
         verbose_name = _("layer version")
