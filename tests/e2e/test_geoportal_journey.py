@@ -140,9 +140,10 @@ def test_editor_publishes_a_layer_and_a_visitor_uses_it(
         result = visitor.locator("#geo-search-results .geo-result")
         expect(result).to_have_count(1)
         result.click()
-        expect(visitor.locator(".leaflet-popup-content")).to_contain_text(
-            "Дитячий садок №12"
-        )
+        # A closing popup fades out for a moment; the search result's one stays.
+        found = visitor.locator(".leaflet-popup-content", has_text="Дитячий садок №12")
+        expect(found).to_be_visible()
+        expect(visitor.locator(".leaflet-popup-content")).to_have_count(1)
 
         visitor.select_option("#f-energy-energy_class", "D")
         expect(visitor.locator("[data-count-for='energy']")).to_contain_text("1")
@@ -182,3 +183,44 @@ def test_the_map_works_with_the_keyboard_and_passes_axe(page, live_server, site)
     assert axe_violations(page) == []
     page.goto(f"{live_server.url}/zhytomyr/map/energy/")
     assert axe_violations(page) == []
+
+
+def test_editor_draws_features_on_the_staff_map(page, live_server, site):
+    from cms.geoportal import services
+    from tests.cms.conftest import make_layer
+
+    layer = make_layer(site["zhytomyr"], site["editor"], slug="energy")
+    services.layer_data_replace(actor=site["editor"], layer=layer, text=buildings())
+    base = live_server.url
+    _admin_login(page, base, "zhytomyr-editor")
+    page.goto(f"{base}/cms/geoportal/{layer.pk}/features/")
+    expect(page.locator("#geo-admin-map[data-loaded='3']")).to_be_attached()
+    _shot(page, "geoportal-admin-features")
+
+    page.goto(f"{base}/cms/geoportal/{layer.pk}/features/new/")
+    expect(page.locator(".geo-draw-mode")).to_be_visible()
+    drawing = page.locator("#geo-draw-map")
+    drawing.click(position={"x": 300, "y": 200})
+    expect(page.locator("textarea[name=geometry]")).to_have_value(re.compile('"Point"'))
+    page.fill("#id_attr_name", "Басейн «Дельфін»")
+    page.fill("#id_attr_energy_class", "B")
+    page.locator("form:has(textarea[name=geometry]) button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/cms/geoportal/{layer.pk}/features/$"))
+    pool = layer.features.get(name="Басейн «Дельфін»")
+    assert pool.geometry["type"] == "Point"
+
+    page.goto(f"{base}/cms/geoportal/{layer.pk}/features/new/")
+    page.locator("input[name=draw-mode][value=Polygon]").check()
+    for x, y in ((250, 150), (350, 150), (350, 250)):
+        drawing.click(position={"x": x, "y": y})
+    expect(page.locator("textarea[name=geometry]")).to_have_value(
+        re.compile('"Polygon"')
+    )
+    page.fill("#id_attr_name", "Сквер біля школи")
+    page.locator("form:has(textarea[name=geometry]) button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/cms/geoportal/{layer.pk}/features/$"))
+    square = layer.features.get(name="Сквер біля школи")
+    ring = square.geometry["coordinates"][0]
+    assert square.geometry_type == "Polygon" and len(ring) == 4 and ring[0] == ring[-1]
+    layer.refresh_from_db()
+    assert layer.version == 3 and layer.feature_count == 5
