@@ -840,7 +840,9 @@ def file_checks(election: Election, outcome: Outcome) -> dict[str, bool | None]:
     column = election.project_column(column_name)
     matches = None
     if column is not None:
-        scores = support(election)
+        # Greedy has just computed every project's support; no need to count again.
+        scores = ({pid: d.support for pid, d in outcome.decisions.items()}
+                  if outcome.rule == GREEDY else support(election))
         matches = all(
             Fraction(value.strip() or 0) == scores[pid] for pid, value in column.items()
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -99,10 +100,11 @@ class Election:
         return len(self.ballots)
 
     def distinct_ballots(self) -> list[tuple[tuple[str, ...], tuple[Fraction, ...] | None, int]]:
-        """Each different ballot once: its projects, its points, how many voters cast it.
+        """The ballots grouped: projects, points, and how many voters cast that ballot.
 
-        Ballots are the same when they name the same projects in the same
-        order with the same points; the counting weighs each by its voters.
+        Every ballot is in exactly one group; a group holds ballots that name
+        the same projects in the same order with the same points (a file's
+        ballots written alike). The counting weighs each group by its voters.
         """
         if self._ballots is None and self._table is not None:
             return self._table.distinct
@@ -170,7 +172,10 @@ def parse(source: str | Path | Iterable[str]) -> Election:
     match the projects named.
     """
     if isinstance(source, Path):
-        text = source.read_text(encoding="utf-8-sig")
+        # Decoded as a whole, line ends made "\n" as ``read_text`` would (but faster).
+        text = source.read_bytes().decode("utf-8-sig")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
     elif isinstance(source, str):
         text = source
     else:
@@ -203,7 +208,8 @@ def _cycle_collector_paused():
 
 
 def _parse(text: str, *, fast: bool) -> Election:
-    reader = csv.reader(io.StringIO(text), delimiter=";")
+    stream = io.StringIO(text)
+    reader = csv.reader(stream, delimiter=";")
     section: str | None = None
     header: list[str] | None = None
     meta: dict[str, str] = {}
@@ -229,8 +235,10 @@ def _parse(text: str, *, fast: bool) -> Election:
         if header is None:
             header = [h.strip() for h in row]
             if section == "VOTES" and fast:
-                table = _VoteTable(header, projects, list(reader))
-            elif section == "VOTES":
+                # The table takes the rest of the text (a later section is irregular).
+                table = _VoteTable(header, projects, text, stream.tell())
+                break
+            if section == "VOTES":
                 pending = _VoteColumns(header, projects).read(reader, ballots)
             continue
         if section == "VOTES":  # pragma: no cover - the VOTES reader takes these rows
@@ -273,58 +281,75 @@ class _Irregular(Exception):
 
 
 class _VoteTable:
-    """A VOTES section read as a table: rows kept as the csv module gave them.
+    """A VOTES section read as a table, without building anything per voter.
 
     The common file — every row has every column, every ballot is valid — is
-    read without building anything per voter: the cells of the ``vote`` (and
-    ``points``) column are counted, and each distinct cell is checked and
-    turned into project ids and exact points once. A file that is not so
-    plain raises ``_Irregular`` and is read row by row instead
-    (``_VoteColumns``), which gives the same ballots and names the line of any
-    error.
+    counted as it stands: the cells of the ``vote`` (and ``points``) column
+    are counted, and each distinct cell is checked and turned into project
+    ids and exact points once. Text without quotes is cut into those cells
+    by one regular expression over the whole section (the cells the csv
+    module would give, as such text has no quoting), else by the csv module.
+    A section that is not so plain raises ``_Irregular`` and is read row by
+    row instead (``_VoteColumns``), which gives the same ballots and names the
+    line of any error. The ballots of each voter are built only when asked.
     """
 
-    def __init__(self, header: list[str], projects: dict[str, PBProject],
-                 rows: list[list[str]]) -> None:
+    def __init__(self, header: list[str], projects: dict[str, PBProject], text: str,
+                 start: int) -> None:
         if "voter_id" not in header or "vote" not in header:
             raise _Irregular
-        width = len(header)
-        lengths = set(map(len, rows))
-        if lengths - {width, 0}:
-            raise _Irregular  # short or long rows, or a section after VOTES
-        if 0 in lengths:
-            rows = [row for row in rows if row]
-        self.rows = rows
-        self.voters = len(rows)
+        self.header, self.text, self.start = header, text, start  # the section: text[start:]
         self.voter = header.index("voter_id")
         self.extra = [(i, name) for i, name in enumerate(header)
                       if name not in _VoteColumns.RESERVED]
         vote = header.index("vote")
         points = header.index("points") if "points" in header else None
-        if points is None:
-            cells = Counter(map(itemgetter(vote), rows))
-            self.key = itemgetter(vote)
-        else:
-            cells = Counter(map(itemgetter(vote, points), rows))
-            self.key = itemgetter(vote, points)
+        self.key = itemgetter(vote) if points is None else itemgetter(vote, points)
+        cells = self.plain_cells(vote, points)
+        if cells is None:
+            cells = Counter(map(self.key, self.rows()))
+        self.voters = sum(cells.values())
         reader = _CellReader(projects)
         self.parsed: dict = {}
-        totals: dict[tuple, int] = {}
+        self.distinct = []
         for cell, times in cells.items():
             ballot = (reader.projects(cell), None) if points is None else (
                 reader.projects(cell[0]), reader.points(cell[1]))
             if ballot[1] is not None and len(ballot[1]) != len(ballot[0]):
                 raise _Irregular
             self.parsed[cell] = ballot
-            totals[ballot] = totals.get(ballot, 0) + times
-        self.distinct = [(named, values, times) for (named, values), times in totals.items()]
+            self.distinct.append((*ballot, times))
+
+    def plain_cells(self, vote: int, points: int | None) -> Counter | None:
+        """The counted ``vote`` (and ``points``) cells of text without quotes, else None.
+
+        Only when every line has exactly the header's columns: then each line
+        is its cells joined by ``;``, as the csv module reads it.
+        """
+        text, start = self.text, self.start
+        # A cell holds no quote (csv quoting) and no line end (csv takes "\r" as one).
+        cell, wanted = '[^;"\r\n]*', (vote, points)
+        pattern = ";".join(f"({cell})" if i in wanted else cell
+                           for i in range(len(self.header)))
+        found = re.compile(f"^{pattern}$", re.MULTILINE).findall(text, start)
+        lines = text.count("\n", start) + (0 if text.endswith("\n") or start == len(text)
+                                            else 1)
+        return Counter(found) if len(found) == lines else None
+
+    def rows(self) -> list[list[str]]:
+        """The section's rows as the csv module reads them; ``_Irregular`` unless a table."""
+        rows = list(csv.reader(io.StringIO(self.text[self.start:]), delimiter=";"))
+        lengths = set(map(len, rows))
+        if lengths - {len(self.header), 0}:
+            raise _Irregular  # short or long rows, or a section after VOTES
+        return [row for row in rows if row] if 0 in lengths else rows
 
     def ballots(self) -> list[PBBallot]:
         """One :class:`PBBallot` per row, in the order of the file."""
         parsed, key, voter, extra = self.parsed, self.key, self.voter, self.extra
         return [
             PBBallot(row[voter].strip(), *parsed[key(row)], {name: row[i] for i, name in extra})
-            for row in self.rows
+            for row in self.rows()
         ]
 
 

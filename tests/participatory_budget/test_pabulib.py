@@ -95,3 +95,43 @@ def test_parse_names_the_line_of_a_broken_ballot():
     with translation.override("en"), pytest.raises(PabulibError) as error:
         pabulib.parse(text)
     assert "Line 13" in str(error.value) and "7" in str(error.value)
+
+
+def _row_by_row(text: str) -> pabulib.Election:
+    """The reader that takes every row in turn (the reference for the fast one)."""
+    return pabulib._parse(text, fast=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SMALL,
+        SMALL.replace("\n", "\r\n"),  # Windows line ends
+        SMALL + "\n\n",  # blank lines at the end
+        SMALL.replace("b;1;3;41", 'b;"1";"3";"4;1"'),  # quoted cells
+        SMALL.replace("b;1;3;41", "b;1;3"),  # a short row
+        SMALL.replace("b;1;3;41", "b;1;3;41;extra"),  # a long row
+        SMALL.replace("b;1;3;41", "b; 2 ,1;1, 3;41\nc;;;"),  # spaces, an empty ballot
+        SMALL + "PROJECTS\nproject_id;cost\n3;10\n",  # a section after VOTES
+        SMALL.replace("voter_id;vote;points;age", "age;points;vote;voter_id").replace(
+            "a;1,2;2,1;30", "30;2,1;1,2;a").replace("b;1;3;41", "41;3;1;b"),
+    ],
+)
+def test_fast_reader_gives_the_ballots_of_the_row_by_row_reader(text):
+    fast, plain = pabulib.parse(text), _row_by_row(text)
+    assert fast.ballots == plain.ballots
+    assert fast.voter_count == len(plain.ballots)
+    counted = {}
+    for named, points, times in fast.distinct_ballots():
+        counted[(named, points)] = counted.get((named, points), 0) + times
+    assert counted == {(b, p): sum(1 for x in plain.ballots if (x.projects, x.points) == (b, p))
+                       for b, p in {(x.projects, x.points) for x in plain.ballots}}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PABULIB.glob("*.pb")))
+def test_fast_reader_reads_every_shared_file_as_the_row_by_row_reader(name):
+    text = (PABULIB / name).read_text(encoding="utf-8-sig")
+    fast, plain = pabulib.parse(PABULIB / name), _row_by_row(text)
+    assert fast._table is not None  # the shared files are plain tables
+    assert fast.ballots == plain.ballots and fast.meta == plain.meta
+    assert counting.support(fast) == counting.support(plain)
