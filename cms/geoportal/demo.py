@@ -380,7 +380,35 @@ def demo_layers(municipality: Municipality, today: dt.date) -> list[DemoLayer]:
             for i, (name, cls, heat, year) in enumerate(buildings)
         ],
     )
-    return [zoning, property_layer, investment, permits, energy]
+    layers = [zoning, property_layer, investment, permits, energy]
+    scale = _spread_factor(municipality)
+    for layer in layers:
+        for feature in layer.features:
+            feature["geometry"]["coordinates"] = _scaled(
+                feature["geometry"]["coordinates"], lat0, lon0, scale
+            )
+    return layers
+
+
+def _spread_factor(municipality: Municipality) -> float:
+    """How much wider than Zhytomyr's (about 0.11 degrees tall) the city's outline is."""
+    if not municipality.boundary:
+        return 1.0
+    from edem.core.geo import parse_area
+
+    _west, south, _east, north = parse_area(municipality.boundary).bounds
+    return max(0.5, min(3.0, (north - south) / 0.11))
+
+
+def _scaled(coordinates: Any, lat0: float, lon0: float, scale: float) -> Any:
+    """Positions moved away from (or towards) the centre by ``scale``."""
+    if coordinates and isinstance(coordinates[0], (int, float)):
+        lon, lat = coordinates
+        return [
+            round(lon0 + (lon - lon0) * scale, 6),
+            round(lat0 + (lat - lat0) * scale, 6),
+        ]
+    return [_scaled(c, lat0, lon0, scale) for c in coordinates]
 
 
 def _demo_actor(municipality: Municipality):

@@ -147,8 +147,11 @@ def _chosen_rows(layer: MapLayer, params: dict[str, str]) -> dict:
 
 
 def _columns(layer: MapLayer) -> list[tuple[str, str]]:
+    """The attribute columns of a feature table; the name has a column of its own."""
     return [
-        (spec["name"], layer.attribute_label(spec["name"])) for spec in layer.schema
+        (spec["name"], layer.attribute_label(spec["name"]))
+        for spec in layer.schema
+        if spec["name"] != layer.name_attribute
     ]
 
 
