@@ -44,8 +44,12 @@ _WS = re.compile(r"[ \t\n\r]*")
 
 
 def max_upload_bytes() -> int:
-    """The largest file a layer takes (50 MB unless the installation says otherwise)."""
-    return int(getattr(settings, "GEOPORTAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
+    """The largest file a layer takes (25 MB unless the installation says otherwise).
+
+    The whole file is parsed in the web worker's memory, several times its
+    size; larger data belongs in several layers or simplified geometries.
+    """
+    return int(getattr(settings, "GEOPORTAL_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
 
 
 def max_features() -> int:

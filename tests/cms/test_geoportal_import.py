@@ -151,12 +151,14 @@ def test_swapped_latitude_and_longitude_are_pointed_out(layer, zhytomyr_moderato
     assert "seem to be swapped" in problems[0]
 
 
-def test_a_file_over_the_limit_is_refused_before_it_is_read(layer, zhytomyr_moderator):
-    big = SimpleUploadedFile("big.geojson", b" " * (50 * 1024 * 1024 + 1))
+def test_a_50_mb_file_is_refused_before_it_is_read(layer, zhytomyr_moderator):
+    big = SimpleUploadedFile("big.geojson", b" " * (50 * 1024 * 1024))
     with pytest.raises(GeoJSONRefused) as caught:
         services.layer_data_replace(actor=zhytomyr_moderator, layer=layer, upload=big)
-    assert "50.0 MB" in caught.value.problems[0]
-    assert "at most 50 MB" in caught.value.problems[0]
+    assert caught.value.problems == [
+        "The file is 50.0 MB; a layer takes files of at most 25 MB. Split the layer "
+        "or simplify its geometries."
+    ]
     _assert_nothing_imported(layer)
 
 

@@ -178,3 +178,22 @@ def test_demo_layers_of_both_municipalities(client, zhytomyr, dnipro):
     assert [f["properties"]["name"] for f in classes] == [
         "Амбулаторія сімейної медицини"
     ]
+
+
+def test_api_catalogue_lists_published_layers_with_their_links(
+    client, published_layer, zhytomyr, zhytomyr_moderator
+):
+    from tests.cms.conftest import make_layer
+
+    make_layer(zhytomyr, zhytomyr_moderator, slug="draft")
+    data = client.get("/api/v1/zhytomyr/map/layers/").json()
+    rows = data["results"] if isinstance(data, dict) else data
+    assert [row["slug"] for row in rows] == ["buildings"]
+    row = rows[0]
+    assert row["licence"] == "CC BY 4.0" and row["feature_count"] == 3
+    assert row["geojson"].endswith("/zhytomyr/map/buildings.geojson")
+    assert row["download_csv"].endswith("/zhytomyr/map/buildings/download.csv")
+    assert (
+        client.get(f"/api/v1/dnipro/map/layers/{published_layer.pk}/").status_code
+        == 404
+    )
