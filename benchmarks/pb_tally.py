@@ -76,7 +76,9 @@ class Row:
     theirs_seconds: float | None = None
     theirs_count_seconds: float | None = None
     theirs_cpu: float | None = None
-    cut_short: str | None = None  # pabutools' add1 stopped at the time limit: what was done
+    cut_short: str | None = (
+        None  # pabutools' add1 stopped at the time limit: what was done
+    )
     theirs: list[str] | None = None
     error: str | None = None
 
@@ -189,7 +191,10 @@ def _pabutools_count(
 
     if rule == "greedy":
         outcome = greedy_utilitarian_welfare(
-            instance, multi, sat_class=sat_class, tie_breaking=TieBreakingRule(greedy_tie)
+            instance,
+            multi,
+            sat_class=sat_class,
+            tie_breaking=TieBreakingRule(greedy_tie),
         )
     else:
         scores = multi.approval_scores()
@@ -198,16 +203,29 @@ def _pabutools_count(
         def mes_tie(_instance, _profile, project):
             return (project.cost, -approvals[project.name], id_key(project.name))
 
-        outcome, cut_short = _pabutools_add1(instance, multi, TieBreakingRule(mes_tie),
-                                             our_share, start + PABUTOOLS_SECONDS)
+        outcome, cut_short = _pabutools_add1(
+            instance,
+            multi,
+            TieBreakingRule(mes_tie),
+            our_share,
+            start + PABUTOOLS_SECONDS,
+        )
         if not instance.is_exhaustive(outcome):
             outcome = greedy_utilitarian_welfare(
-                instance, multi, sat_class=Cost_Sat, tie_breaking=TieBreakingRule(greedy_tie),
+                instance,
+                multi,
+                sat_class=Cost_Sat,
+                tie_breaking=TieBreakingRule(greedy_tie),
                 initial_budget_allocation=outcome,
             )
     end, cpu_end = time.perf_counter(), time.process_time()
-    return sorted(p.name for p in outcome), end - start, cpu_end - cpu_read, (
-        cpu_end - cpu_start), (cut_short if rule != "greedy" else None)
+    return (
+        sorted(p.name for p in outcome),
+        end - start,
+        cpu_end - cpu_read,
+        (cpu_end - cpu_start),
+        (cut_short if rule != "greedy" else None),
+    )
 
 
 def _pabutools_add1(instance, profile, tie_breaking, our_share, deadline):
@@ -237,7 +255,12 @@ def _pabutools_add1(instance, profile, tie_breaking, our_share, deadline):
 
     def fixed(share):
         return method_of_equal_shares_scheme(
-            instance, profile, sat_profile, share, BudgetAllocation(), tie_breaking,
+            instance,
+            profile,
+            sat_profile,
+            share,
+            BudgetAllocation(),
+            tie_breaking,
             binary_sat=True,
         )
 
@@ -247,15 +270,21 @@ def _pabutools_add1(instance, profile, tie_breaking, our_share, deadline):
     approved_cost = sum(p.cost for p in instance if approved.get(p, 0) > 0)
     first, steps = whole, 0
     while not instance.is_exhaustive(outcome) and whole <= approved_cost:
-        if time.perf_counter() > deadline and our_share is not None and our_share > whole:
+        if (
+            time.perf_counter() > deadline
+            and our_share is not None
+            and our_share > whole
+        ):
             final = int(our_share)
             outcome = fixed(frac(final))
             stops = instance.is_exhaustive(outcome) or not instance.is_feasible(
-                fixed(frac(final + 1)))
+                fixed(frac(final + 1))
+            )
             return outcome, (
                 f"time limit: ran {steps} of {final - first} add1 steps, then the share"
                 f" {final} where ours stopped (and {final + 1}:"
-                f" {'stops there' if stops else 'DOES NOT STOP there'})")
+                f" {'stops there' if stops else 'DOES NOT STOP there'})"
+            )
         trial = fixed(frac(whole + 1))
         steps += 1
         if not instance.is_feasible(trial):
@@ -285,23 +314,33 @@ def rows(names: list[str] | None = None) -> list[Row]:
         only = [r for r in os.environ.get("BENCH_RULES", "").split(",") if r]
         for rule in (r for r in rules if not only or r in only):
             winners = _pb_tally(path, rule)
-            wall, cpu = _measure(lambda path=path, rule=rule: _pb_tally(path, rule), REPEAT)
+            wall, cpu = _measure(
+                lambda path=path, rule=rule: _pb_tally(path, rule), REPEAT
+            )
             row = Row(
-                file=path.name, rule=rule, size=path.stat().st_size,
-                ours_seconds=wall, ours_cpu=cpu,
+                file=path.name,
+                rule=rule,
+                size=path.stat().st_size,
+                ours_seconds=wall,
+                ours_cpu=cpu,
                 ours_count_seconds=_measure(
                     lambda rule=rule, election=election: counting.tally(election, rule),
-                    REPEAT)[1],
-                ours=winners, expected=_expected(path, rule),
+                    REPEAT,
+                )[1],
+                ours=winners,
+                expected=_expected(path, rule),
             )
             if with_pabutools:
                 try:
                     share = counting.tally(election, rule).voter_budget
-                    runs = [_pabutools_count(path, rule, share)
-                            for _n in range(max(1, PABUTOOLS_REPEAT))]
+                    runs = [
+                        _pabutools_count(path, rule, share)
+                        for _n in range(max(1, PABUTOOLS_REPEAT))
+                    ]
                     row.theirs, row.cut_short = runs[0][0], runs[0][4]
                     row.theirs_seconds, row.theirs_count_seconds, row.theirs_cpu = (
-                        statistics.median(run[i] for run in runs) for i in (1, 2, 3))
+                        statistics.median(run[i] for run in runs) for i in (1, 2, 3)
+                    )
                     if any(run[0] != row.theirs for run in runs):
                         row.error = "pabutools gave different winners in different runs"
                 except Exception as error:  # noqa: BLE001 - reported, not hidden
@@ -321,9 +360,11 @@ def _yes(value: bool | None) -> str:
     return "—" if value is None else ("yes" if value else "NO")
 
 
-HEADER = (f"{'file':36} {'rule':6} {'ours ms':>8} {'pabu ms':>9} {'speed-up':>8}"
-          f"  {'ours cpu':>8} {'pabu cpu':>9} {'speed-up':>8}  {'count only':>10}"
-          f"  identical  expected")
+HEADER = (
+    f"{'file':36} {'rule':6} {'ours ms':>8} {'pabu ms':>9} {'speed-up':>8}"
+    f"  {'ours cpu':>8} {'pabu cpu':>9} {'speed-up':>8}  {'count only':>10}"
+    f"  identical  expected"
+)
 
 
 def _ms(seconds: float | None, width: int, at_least: bool) -> str:
@@ -349,8 +390,10 @@ def _line(row: Row) -> str:
         line += f"\n    pabutools failed: {row.error}"
     if row.identical is False:
         ours, theirs_set = set(row.ours), set(row.theirs or ())
-        line += (f"\n    DIFFERENT: only ours {sorted(ours - theirs_set)},"
-                 f" only pabutools {sorted(theirs_set - ours)}")
+        line += (
+            f"\n    DIFFERENT: only ours {sorted(ours - theirs_set)},"
+            f" only pabutools {sorted(theirs_set - ours)}"
+        )
     return line
 
 
@@ -374,20 +417,30 @@ def summary(table: list[Row]) -> list[str]:
     """Verdict lines: differences, and the speed-up on the largest files against the target."""
     lines = []
     differing = [r for r in table if r.identical is False or r.as_expected is False]
-    lines.append("identical results: " + (
-        "yes, on every file and rule" if not differing and all(
-            r.identical is not None for r in table)
-        else "NO: " + ", ".join(f"{r.file} {r.rule}" for r in differing) if differing
-        else "not compared (pabutools not installed)"))
+    lines.append(
+        "identical results: "
+        + (
+            "yes, on every file and rule"
+            if not differing and all(r.identical is not None for r in table)
+            else "NO: " + ", ".join(f"{r.file} {r.rule}" for r in differing)
+            if differing
+            else "not compared (pabutools not installed)"
+        )
+    )
     largest = sorted({r.size for r in table}, reverse=True)[:2]
     for row in (r for r in table if r.size in largest and r.theirs_seconds):
         wall = row.theirs_seconds / row.ours_seconds
         cpu = row.theirs_cpu / row.ours_cpu
-        verdict = "meets" if min(wall, cpu) >= TARGET else (
-            "meets in processor time" if cpu >= TARGET else "MISSES")
+        verdict = (
+            "meets"
+            if min(wall, cpu) >= TARGET
+            else ("meets in processor time" if cpu >= TARGET else "MISSES")
+        )
         bound = "at least " if row.cut_short else ""
-        lines.append(f"{row.file} {row.rule}: {bound}{wall:.1f}× faster (wall),"
-                     f" {bound}{cpu:.1f}× (processor time): {verdict} the {TARGET}× target")
+        lines.append(
+            f"{row.file} {row.rule}: {bound}{wall:.1f}× faster (wall),"
+            f" {bound}{cpu:.1f}× (processor time): {verdict} the {TARGET}× target"
+        )
     return lines
 
 
@@ -401,18 +454,28 @@ def run() -> list[Result]:
     results = []
     for row in table:
         if row.theirs_cpu is not None:
-            results.append(Result(
-                name=f"pb_tally {row.rule} {row.file}",
-                baseline_name="pabutools, same count (processor time)",
-                seconds=row.ours_cpu, baseline_seconds=row.theirs_cpu))
+            results.append(
+                Result(
+                    name=f"pb_tally {row.rule} {row.file}",
+                    baseline_name="pabutools, same count (processor time)",
+                    seconds=row.ours_cpu,
+                    baseline_seconds=row.theirs_cpu,
+                )
+            )
         else:
             from participatory_budget import pabulib
 
             path = PABULIB / row.file
-            results.append(Result(
-                name=f"pb_tally {row.rule} {row.file}", baseline_name="reading the file alone",
-                seconds=row.ours_seconds,
-                baseline_seconds=measure(lambda path=path: pabulib.parse(path), repeat=REPEAT)))
+            results.append(
+                Result(
+                    name=f"pb_tally {row.rule} {row.file}",
+                    baseline_name="reading the file alone",
+                    seconds=row.ours_seconds,
+                    baseline_seconds=measure(
+                        lambda path=path: pabulib.parse(path), repeat=REPEAT
+                    ),
+                )
+            )
     return results
 
 
@@ -428,8 +491,11 @@ def main(argv: list[str]) -> int:
     table = rows(argv)
     for line in summary(table):
         print(line)
-    return 0 if all(r.identical is not False and r.as_expected is not False
-                    for r in table) else 1
+    return (
+        0
+        if all(r.identical is not False and r.as_expected is not False for r in table)
+        else 1
+    )
 
 
 if __name__ == "__main__":

@@ -29,14 +29,35 @@ class CycleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Cycle
-        fields = ["id", "title", "description", "total_budget", "currency", "ballot_type",
-                  "max_picks", "points_total", "counting_rule", "ballot_change_allowed",
-                  "is_imported", "results_published_at", "min_supports", "units", "phases",
-                  "url"]
+        fields = [
+            "id",
+            "title",
+            "description",
+            "total_budget",
+            "currency",
+            "ballot_type",
+            "max_picks",
+            "points_total",
+            "counting_rule",
+            "ballot_change_allowed",
+            "is_imported",
+            "results_published_at",
+            "min_supports",
+            "units",
+            "phases",
+            "url",
+        ]
 
     def get_phases(self, obj) -> list[dict]:
-        return [{"kind": p["kind"], "starts_at": p["starts_at"], "ends_at": p["ends_at"],
-                 "state": p["state"]} for p in selectors.phase_timeline(obj)]
+        return [
+            {
+                "kind": p["kind"],
+                "starts_at": p["starts_at"],
+                "ends_at": p["ends_at"],
+                "state": p["state"],
+            }
+            for p in selectors.phase_timeline(obj)
+        ]
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -58,11 +79,31 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", "cycle", "unit", "external_id", "title", "description", "status",
-                  "status_label", "lat", "lon", "area", "address", "cost",
-                  "decision_reason", "official_selected", "progress", "money_spent",
-                  "contractor", "completed_at", "support_count", "support_needed", "result",
-                  "url"]
+        fields = [
+            "id",
+            "cycle",
+            "unit",
+            "external_id",
+            "title",
+            "description",
+            "status",
+            "status_label",
+            "lat",
+            "lon",
+            "area",
+            "address",
+            "cost",
+            "decision_reason",
+            "official_selected",
+            "progress",
+            "money_spent",
+            "contractor",
+            "completed_at",
+            "support_count",
+            "support_needed",
+            "result",
+            "url",
+        ]
 
     def get_support_count(self, obj) -> int | None:
         if obj.cycle.phase(PhaseKind.SUPPORT) is None:
@@ -74,14 +115,19 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_result(self, obj) -> dict | None:
         result = getattr(obj, "result", None)
-        if result is None or (obj.cycle.results_published_at is None
-                              and not obj.cycle.is_imported):
+        if result is None or (
+            obj.cycle.results_published_at is None and not obj.cycle.is_imported
+        ):
             return None
         adjustment = getattr(obj, "adjustment", None)
-        return {"support": result.support, "selected_by_rule": result.selected,
-                "reason": result.reason,
-                "adjusted": None if adjustment is None else {
-                    "selected": adjustment.selected, "reason": adjustment.reason}}
+        return {
+            "support": result.support,
+            "selected_by_rule": result.selected,
+            "reason": result.reason,
+            "adjusted": None
+            if adjustment is None
+            else {"selected": adjustment.selected, "reason": adjustment.reason},
+        }
 
 
 class CycleViewSet(viewsets.ReadOnlyModelViewSet):
@@ -110,9 +156,12 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
             return Project.objects.none()
         # The cycle's phases tell whether it collects support (``support_count``);
         # the municipality is in each project's URL.
-        return selectors.project_list(municipality=self.kwargs["municipality"]).select_related(
-            "result", "adjustment", "municipality", "cycle__process").prefetch_related(
-            "cycle__process__phases").order_by("pk")
+        return (
+            selectors.project_list(municipality=self.kwargs["municipality"])
+            .select_related("result", "adjustment", "municipality", "cycle__process")
+            .prefetch_related("cycle__process__phases")
+            .order_by("pk")
+        )
 
 
 api_routes = [

@@ -98,8 +98,12 @@ class Decision:
     position: int  # order in which the rule considered (greedy) or bought (mes) it
     money_left_before: Fraction | None = None  # greedy and completion: budget left then
     payment: Fraction | None = None  # mes: the most one supporter paid for it
-    supporters_money: Fraction | None = None  # mes, not bought: money its supporters had
-    full_payers: int | None = None  # mes, bought: supporters who paid ``payment`` in full
+    supporters_money: Fraction | None = (
+        None  # mes, not bought: money its supporters had
+    )
+    full_payers: int | None = (
+        None  # mes, bought: supporters who paid ``payment`` in full
+    )
 
     def as_json(self) -> dict:
         """The figures as JSON: exact amounts as integers or ``"a/b"``, None if not used."""
@@ -136,8 +140,12 @@ class Outcome:
         """Winners in the order chosen, then the others by support (ties by id)."""
         return sorted(
             self.decisions.values(),
-            key=lambda d: (not d.selected, d.position if d.selected else 0, -d.support,
-                           id_key(d.project_id)),
+            key=lambda d: (
+                not d.selected,
+                d.position if d.selected else 0,
+                -d.support,
+                id_key(d.project_id),
+            ),
         )
 
     def as_json(self) -> dict:
@@ -160,7 +168,11 @@ class Outcome:
 
 def plain_number(value: Fraction) -> int | str:
     """An integer stays an integer; any other exact amount is written as ``a/b``."""
-    return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    return (
+        value.numerator
+        if value.denominator == 1
+        else f"{value.numerator}/{value.denominator}"
+    )
 
 
 def optional_number(value: Fraction | None) -> int | str | None:
@@ -188,8 +200,11 @@ def support(election: Election) -> dict[str, Fraction]:
         for named, points, times in distinct:
             for pid, amount in zip(named, points, strict=True):
                 # Whole points (the usual case) add up as integers, faster than fractions.
-                totals[pid] += (amount.numerator * times if amount.denominator == 1
-                                else amount * times)
+                totals[pid] += (
+                    amount.numerator * times
+                    if amount.denominator == 1
+                    else amount * times
+                )
     else:
         for named, _points, times in distinct:
             for pid in named:
@@ -201,18 +216,21 @@ def greedy(election: Election, *, scores: dict[str, Fraction] | None = None) -> 
     """Take projects in decreasing support while they fit the money left; skip the rest."""
     scores = scores if scores is not None else support(election)
     projects = election.projects
-    order = sorted(
-        projects, key=lambda p: (-scores[p], projects[p].cost, id_key(p))
-    )
+    order = sorted(projects, key=lambda p: (-scores[p], projects[p].cost, id_key(p)))
     left = election.budget
-    outcome = Outcome(rule=GREEDY, budget=election.budget, selected=[],
-                      voters=election.voter_count)
+    outcome = Outcome(
+        rule=GREEDY, budget=election.budget, selected=[], voters=election.voter_count
+    )
     for position, pid in enumerate(order, start=1):
         cost = projects[pid].cost
         fits = cost <= left
         outcome.decisions[pid] = Decision(
-            project_id=pid, cost=cost, support=scores[pid], selected=fits,
-            reason=Reason.TAKEN if fits else Reason.NO_ROOM, position=position,
+            project_id=pid,
+            cost=cost,
+            support=scores[pid],
+            selected=fits,
+            reason=Reason.TAKEN if fits else Reason.NO_ROOM,
+            position=position,
             money_left_before=left,
         )
         if fits:
@@ -272,19 +290,25 @@ class _EqualShares:
         size_of = np.asarray([size for _ballot, size in self.groups], dtype=np.int64)
         self.group_members = members
         self.supporters = {
-            pid: _runs(first[groups], size_of[groups]) for pid, groups in members.items()
+            pid: _runs(first[groups], size_of[groups])
+            for pid, groups in members.items()
         }
         self.approvals = {pid: len(voters) for pid, voters in self.supporters.items()}
         self.candidates = [
-            pid for pid in election.projects if self.cost[pid] > 0 and self.approvals[pid] > 0
+            pid
+            for pid in election.projects
+            if self.cost[pid] > 0 and self.approvals[pid] > 0
         ]
         # Independent projects: no voter approves two projects the method could buy.
         buyable = set(self.candidates)
-        self.independent = all(len(ballot & buyable) <= 1 for ballot, _size in self.groups)
+        self.independent = all(
+            len(ballot & buyable) <= 1 for ballot, _size in self.groups
+        )
         if self.independent:
             approvals, cost = self.approvals, self.cost
             self.by_supporters = sorted(
-                self.candidates, key=lambda p: (-approvals[p], cost[p], id_key(p)))
+                self.candidates, key=lambda p: (-approvals[p], cost[p], id_key(p))
+            )
             # The least whole share at which a project's supporters can pay for it.
             self.need = {p: ceil(cost[p] / approvals[p]) for p in self.candidates}
 
@@ -304,7 +328,9 @@ class _EqualShares:
         """
         approvals, cost = self.approvals, self.cost
         if share.denominator != 1:
-            return [pid for pid in self.by_supporters if approvals[pid] * share >= cost[pid]]
+            return [
+                pid for pid in self.by_supporters if approvals[pid] * share >= cost[pid]
+            ]
         whole = share.numerator
         need = self.need
         return [pid for pid in self.by_supporters if need[pid] <= whole]
@@ -433,7 +459,9 @@ class _EqualShares:
             members = self.supporters[pid]
             held = level[members]
             counts = np.bincount(held, minlength=len(values))
-            present = sorted((values[i], int(counts[i])) for i in np.flatnonzero(counts).tolist())
+            present = sorted(
+                (values[i], int(counts[i])) for i in np.flatnonzero(counts).tolist()
+            )
             price, paid, payers = self.cost[pid], Fraction(0), len(members)
             payment = None
             for value, weight in present:
@@ -443,7 +471,9 @@ class _EqualShares:
                 else:
                     payment = (price - paid) / payers
                     break
-            if payment is None:  # pragma: no cover - the run bought it, so it was affordable
+            if (
+                payment is None
+            ):  # pragma: no cover - the run bought it, so it was affordable
                 raise AssertionError(f"replayed purchase of {pid} is not affordable")
             figures.payments[pid] = payment
             figures.full_payers[pid] = payers
@@ -541,8 +571,9 @@ class _BoundedShares:
         }
 
     @staticmethod
-    def price(values: np.ndarray, weights: np.ndarray | None,
-              cost: int) -> tuple[int, int] | None:
+    def price(
+        values: np.ndarray, weights: np.ndarray | None, cost: int
+    ) -> tuple[int, int] | None:
         """The exact equal payment, as ``(numerator, denominator)``, if supporter
         groups held exactly ``values``; None when all their money together is
         less than the cost. (Integer pairs, not ``Fraction``: no gcd to compute.)
@@ -588,7 +619,9 @@ class _BoundedShares:
         # unit of cost (payment / cost, in units of 2⁻⁶⁴); it only rises as
         # supporters spend, so a candidate whose bound is above the best upper
         # bound found this round is certainly dearer and need not be judged.
-        heap = [(_floor_div(KEY, method.approvals[pid]), pid) for pid in method.candidates]
+        heap = [
+            (_floor_div(KEY, method.approvals[pid]), pid) for pid in method.candidates
+        ]
         heapq.heapify(heap)
         current = {pid: key for key, pid in heap}
         winners: list[str] = []
@@ -672,7 +705,8 @@ class _BoundedShares:
         rich = self.price(most, weights, cost[pid])
         if rich is None:
             unaffordable[pid] = (
-                (int(least.sum()), int(most.sum())) if weights is None
+                (int(least.sum()), int(most.sum()))
+                if weights is None
                 else (int(least @ weights), int(most @ weights))
             )
             return None
@@ -774,23 +808,32 @@ def equal_shares(election: Election) -> Outcome:
     for position, pid in enumerate(winners, start=1):
         outcome.selected.append(pid)
         outcome.decisions[pid] = Decision(
-            project_id=pid, cost=projects[pid].cost, support=Fraction(method.approvals[pid]),
-            selected=True, reason=Reason.MES_BOUGHT, position=position,
-            payment=figures.payments[pid], full_payers=figures.full_payers[pid],
+            project_id=pid,
+            cost=projects[pid].cost,
+            support=Fraction(method.approvals[pid]),
+            selected=True,
+            reason=Reason.MES_BOUGHT,
+            position=position,
+            payment=figures.payments[pid],
+            full_payers=figures.full_payers[pid],
         )
     for pid in projects:
         if pid not in outcome.decisions:
             outcome.decisions[pid] = Decision(
-                project_id=pid, cost=projects[pid].cost,
-                support=Fraction(method.approvals[pid]), selected=False,
-                reason=Reason.MES_UNAFFORDABLE, position=0,
+                project_id=pid,
+                cost=projects[pid].cost,
+                support=Fraction(method.approvals[pid]),
+                selected=False,
+                reason=Reason.MES_UNAFFORDABLE,
+                position=0,
                 supporters_money=figures.left_with_supporters.get(pid, Fraction(0)),
             )
     return _complete(election, outcome, method, budget)
 
 
-def _complete(election: Election, outcome: Outcome, method: _EqualShares,
-              budget: Fraction) -> Outcome:
+def _complete(
+    election: Election, outcome: Outcome, method: _EqualShares, budget: Fraction
+) -> Outcome:
     """Fill what money is left greedily by number of supporters (ties as documented)."""
     projects = election.projects
     left = budget - outcome.total_cost
@@ -800,15 +843,21 @@ def _complete(election: Election, outcome: Outcome, method: _EqualShares,
     for pid in rest:
         cost = projects[pid].cost
         decision = outcome.decisions.get(pid) or Decision(
-            project_id=pid, cost=cost, support=Fraction(method.approvals[pid]),
-            selected=False, reason=Reason.MES_UNAFFORDABLE, position=0,
+            project_id=pid,
+            cost=cost,
+            support=Fraction(method.approvals[pid]),
+            selected=False,
+            reason=Reason.MES_UNAFFORDABLE,
+            position=0,
             supporters_money=Fraction(0),
         )
         decision.money_left_before = left
         if cost <= left:
             position += 1
             decision.selected, decision.reason, decision.position = (
-                True, Reason.COMPLETION_TAKEN, position,
+                True,
+                Reason.COMPLETION_TAKEN,
+                position,
             )
             outcome.selected.append(pid)
             left -= cost
@@ -841,8 +890,11 @@ def file_checks(election: Election, outcome: Outcome) -> dict[str, bool | None]:
     matches = None
     if column is not None:
         # Greedy has just computed every project's support; no need to count again.
-        scores = ({pid: d.support for pid, d in outcome.decisions.items()}
-                  if outcome.rule == GREEDY else support(election))
+        scores = (
+            {pid: d.support for pid, d in outcome.decisions.items()}
+            if outcome.rule == GREEDY
+            else support(election)
+        )
         matches = all(
             Fraction(value.strip() or 0) == scores[pid] for pid, value in column.items()
         )
@@ -868,22 +920,31 @@ def explain(decision: Decision, outcome: Outcome) -> str:
     """One sentence saying why a project was or was not chosen, with its figures."""
     supporters = int(decision.support) if decision.support.denominator == 1 else 0
     figures = {
-        "support": money(decision.support), "cost": money(decision.cost),
-        "left": money(decision.money_left_before), "payment": money(decision.payment),
-        "money": money(decision.supporters_money), "share": money(outcome.voter_budget),
+        "support": money(decision.support),
+        "cost": money(decision.cost),
+        "left": money(decision.money_left_before),
+        "payment": money(decision.payment),
+        "money": money(decision.supporters_money),
+        "share": money(outcome.voter_budget),
         "payers": decision.full_payers,
         "others": supporters - (decision.full_payers or 0),
     }
     reason = decision.reason
     if reason == Reason.TAKEN:
-        text = _("Support %(support)s, cost %(cost)s: chosen, it fitted the "
-                 "%(left)s still left.")
+        text = _(
+            "Support %(support)s, cost %(cost)s: chosen, it fitted the "
+            "%(left)s still left."
+        )
     elif reason == Reason.NO_ROOM:
-        text = _("Support %(support)s, cost %(cost)s: skipped, only %(left)s "
-                 "was left when its turn came.")
+        text = _(
+            "Support %(support)s, cost %(cost)s: skipped, only %(left)s "
+            "was left when its turn came."
+        )
     elif reason == Reason.MES_BOUGHT and decision.full_payers is None:
-        text = _("Bought by its %(support)s supporters: each paid at most "
-                 "%(payment)s of their %(share)s share.")
+        text = _(
+            "Bought by its %(support)s supporters: each paid at most "
+            "%(payment)s of their %(share)s share."
+        )
     elif reason == Reason.MES_BOUGHT and decision.full_payers < supporters:
         text = ngettext(
             "Bought by its %(support)s supporters: %(payers)s paid %(payment)s each; "
@@ -911,8 +972,10 @@ def explain(decision: Decision, outcome: Outcome) -> str:
             # The greedy completion came to it too, and it did not fit either.
             text += " " + _("Not chosen: only %(left)s was left.")
     elif reason == Reason.COMPLETION_TAKEN:
-        text = _("Added after equal shares, by number of supporters "
-                 "(%(support)s): it fitted the %(left)s left.")
+        text = _(
+            "Added after equal shares, by number of supporters "
+            "(%(support)s): it fitted the %(left)s left."
+        )
     else:
         text = _("Not chosen: only %(left)s was left.")
     return text % figures
@@ -921,14 +984,22 @@ def explain(decision: Decision, outcome: Outcome) -> str:
 def explain_lines(election: Election, outcome: Outcome) -> list[str]:
     """The whole count as text: winners first in the order chosen, then the others."""
     lines = [
-        ngettext("Rule: %(rule)s. Budget %(budget)s, spent %(spent)s, %(count)d project chosen.",
-                 "Rule: %(rule)s. Budget %(budget)s, spent %(spent)s, %(count)d projects chosen.",
-                 len(outcome.selected))
-        % {"rule": outcome.rule, "budget": money(outcome.budget),
-           "spent": money(outcome.total_cost), "count": len(outcome.selected)}
+        ngettext(
+            "Rule: %(rule)s. Budget %(budget)s, spent %(spent)s, %(count)d project chosen.",
+            "Rule: %(rule)s. Budget %(budget)s, spent %(spent)s, %(count)d projects chosen.",
+            len(outcome.selected),
+        )
+        % {
+            "rule": outcome.rule,
+            "budget": money(outcome.budget),
+            "spent": money(outcome.total_cost),
+            "count": len(outcome.selected),
+        }
     ]
     for decision in outcome.ordered_decisions():
         name = election.projects[decision.project_id].name
         mark = "+" if decision.selected else "-"
-        lines.append(f"{mark} {decision.project_id} {name}: {explain(decision, outcome)}")
+        lines.append(
+            f"{mark} {decision.project_id} {name}: {explain(decision, outcome)}"
+        )
     return lines

@@ -66,9 +66,16 @@ class Election:
     (an import, an export).
     """
 
-    def __init__(self, budget: Fraction, vote_type: str, projects: dict[str, PBProject],
-                 ballots: list[PBBallot] | None = None, meta: dict[str, str] | None = None,
-                 *, table: _VoteTable | None = None) -> None:
+    def __init__(
+        self,
+        budget: Fraction,
+        vote_type: str,
+        projects: dict[str, PBProject],
+        ballots: list[PBBallot] | None = None,
+        meta: dict[str, str] | None = None,
+        *,
+        table: _VoteTable | None = None,
+    ) -> None:
         self.budget = budget
         self.vote_type = vote_type
         self.projects = projects
@@ -77,8 +84,10 @@ class Election:
         self._ballots = ballots if ballots is not None or table is not None else []
 
     def __repr__(self) -> str:
-        return (f"Election(budget={self.budget!r}, vote_type={self.vote_type!r}, "
-                f"projects={len(self.projects)}, voters={self.voter_count})")
+        return (
+            f"Election(budget={self.budget!r}, vote_type={self.vote_type!r}, "
+            f"projects={len(self.projects)}, voters={self.voter_count})"
+        )
 
     @property
     def ballots(self) -> list[PBBallot]:
@@ -99,7 +108,9 @@ class Election:
             return self._table.voters
         return len(self.ballots)
 
-    def distinct_ballots(self) -> list[tuple[tuple[str, ...], tuple[Fraction, ...] | None, int]]:
+    def distinct_ballots(
+        self,
+    ) -> list[tuple[tuple[str, ...], tuple[Fraction, ...] | None, int]]:
         """The ballots grouped: projects, points, and how many voters cast that ballot.
 
         Every ballot is in exactly one group; a group holds ballots that name
@@ -231,7 +242,9 @@ def _parse(text: str, *, fast: bool) -> Election:
             continue
         line = reader.line_num
         if section is None:
-            raise PabulibError(_("Line %(line)d: the file must start with META.") % {"line": line})
+            raise PabulibError(
+                _("Line %(line)d: the file must start with META.") % {"line": line}
+            )
         if header is None:
             header = [h.strip() for h in row]
             if section == "VOTES" and fast:
@@ -251,28 +264,38 @@ def _parse(text: str, *, fast: bool) -> Election:
             pid = record.get("project_id", "").strip()
             if not pid or "cost" not in record:
                 raise PabulibError(
-                    _("%(where)s: a project needs project_id and cost.") % {"where": where}
+                    _("%(where)s: a project needs project_id and cost.")
+                    % {"where": where}
                 )
             if pid in projects:
                 raise PabulibError(
-                    _("%(where)s: project %(id)s appears twice.") % {"where": where, "id": pid}
+                    _("%(where)s: project %(id)s appears twice.")
+                    % {"where": where, "id": pid}
                 )
             extra = {k: v for k, v in record.items() if k not in ("project_id", "cost")}
             projects[pid] = PBProject(
-                project_id=pid, cost=_amount(record["cost"], where=where),
-                name=record.get("name", ""), extra=extra,
+                project_id=pid,
+                cost=_amount(record["cost"], where=where),
+                name=record.get("name", ""),
+                extra=extra,
             )
     missing = [s for s in SECTIONS if s not in seen_sections]
     if missing:
-        raise PabulibError(_("The file has no %(section)s section.") % {"section": missing[0]})
+        raise PabulibError(
+            _("The file has no %(section)s section.") % {"section": missing[0]}
+        )
     if "budget" not in meta:
         raise PabulibError(_("META has no budget."))
     vote_type = meta.get("vote_type", "approval").strip().lower()
     if vote_type not in VOTE_TYPES:
         raise PabulibError(_("Unknown vote_type “%(type)s”.") % {"type": vote_type})
     return Election(
-        budget=_amount(meta["budget"], where="META budget"), vote_type=vote_type,
-        projects=projects, ballots=None if table else ballots, meta=meta, table=table,
+        budget=_amount(meta["budget"], where="META budget"),
+        vote_type=vote_type,
+        projects=projects,
+        ballots=None if table else ballots,
+        meta=meta,
+        table=table,
     )
 
 
@@ -294,14 +317,22 @@ class _VoteTable:
     line of any error. The ballots of each voter are built only when asked.
     """
 
-    def __init__(self, header: list[str], projects: dict[str, PBProject], text: str,
-                 start: int) -> None:
+    def __init__(
+        self, header: list[str], projects: dict[str, PBProject], text: str, start: int
+    ) -> None:
         if "voter_id" not in header or "vote" not in header:
             raise _Irregular
-        self.header, self.text, self.start = header, text, start  # the section: text[start:]
+        self.header, self.text, self.start = (
+            header,
+            text,
+            start,
+        )  # the section: text[start:]
         self.voter = header.index("voter_id")
-        self.extra = [(i, name) for i, name in enumerate(header)
-                      if name not in _VoteColumns.RESERVED]
+        self.extra = [
+            (i, name)
+            for i, name in enumerate(header)
+            if name not in _VoteColumns.RESERVED
+        ]
         vote = header.index("vote")
         points = header.index("points") if "points" in header else None
         self.key = itemgetter(vote) if points is None else itemgetter(vote, points)
@@ -313,8 +344,11 @@ class _VoteTable:
         self.parsed: dict = {}
         self.distinct = []
         for cell, times in cells.items():
-            ballot = (reader.projects(cell), None) if points is None else (
-                reader.projects(cell[0]), reader.points(cell[1]))
+            ballot = (
+                (reader.projects(cell), None)
+                if points is None
+                else (reader.projects(cell[0]), reader.points(cell[1]))
+            )
             if ballot[1] is not None and len(ballot[1]) != len(ballot[0]):
                 raise _Irregular
             self.parsed[cell] = ballot
@@ -329,16 +363,18 @@ class _VoteTable:
         text, start = self.text, self.start
         # A cell holds no quote (csv quoting) and no line end (csv takes "\r" as one).
         cell, wanted = '[^;"\r\n]*', (vote, points)
-        pattern = ";".join(f"({cell})" if i in wanted else cell
-                           for i in range(len(self.header)))
+        pattern = ";".join(
+            f"({cell})" if i in wanted else cell for i in range(len(self.header))
+        )
         found = re.compile(f"^{pattern}$", re.MULTILINE).findall(text, start)
-        lines = text.count("\n", start) + (0 if text.endswith("\n") or start == len(text)
-                                            else 1)
+        lines = text.count("\n", start) + (
+            0 if text.endswith("\n") or start == len(text) else 1
+        )
         return Counter(found) if len(found) == lines else None
 
     def rows(self) -> list[list[str]]:
         """The section's rows as the csv module reads them; ``_Irregular`` unless a table."""
-        rows = list(csv.reader(io.StringIO(self.text[self.start:]), delimiter=";"))
+        rows = list(csv.reader(io.StringIO(self.text[self.start :]), delimiter=";"))
         lengths = set(map(len, rows))
         if lengths - {len(self.header), 0}:
             raise _Irregular  # short or long rows, or a section after VOTES
@@ -348,7 +384,11 @@ class _VoteTable:
         """One :class:`PBBallot` per row, in the order of the file."""
         parsed, key, voter, extra = self.parsed, self.key, self.voter, self.extra
         return [
-            PBBallot(row[voter].strip(), *parsed[key(row)], {name: row[i] for i, name in extra})
+            PBBallot(
+                row[voter].strip(),
+                *parsed[key(row)],
+                {name: row[i] for i, name in extra},
+            )
             for row in self.rows()
         ]
 
@@ -399,7 +439,9 @@ class _VoteColumns:
         self.voter = header.index("voter_id") if "voter_id" in header else None
         self.vote = header.index("vote") if "vote" in header else None
         self.points = header.index("points") if "points" in header else None
-        self.extra = [(i, name) for i, name in enumerate(header) if name not in self.RESERVED]
+        self.extra = [
+            (i, name) for i, name in enumerate(header) if name not in self.RESERVED
+        ]
         self.known = {pid: pid for pid in projects}
         self.amounts: dict[str, Fraction] = {}
 
@@ -427,8 +469,11 @@ class _VoteColumns:
                     _("%(where)s: the number of points does not match the projects.")
                     % {"where": _Where(line)}
                 )
-        voter = (row[self.voter].strip() if self.voter is not None and self.voter < present
-                 else str(number))
+        voter = (
+            row[self.voter].strip()
+            if self.voter is not None and self.voter < present
+            else str(number)
+        )
         extra = {name: row[i] for i, name in self.extra if i < present}
         return PBBallot(voter_id=voter, projects=named, points=points, extra=extra)
 
@@ -443,13 +488,16 @@ class _VoteColumns:
             ) from None
         if len(named) > 1 and len(set(named)) != len(named):
             raise PabulibError(
-                _("%(where)s: the ballot names a project twice.") % {"where": _Where(line)}
+                _("%(where)s: the ballot names a project twice.")
+                % {"where": _Where(line)}
             )
         return named
 
     def point_values(self, text: str, line: int) -> tuple[Fraction, ...]:
-        return tuple(self.amounts.get(part) or self.point_value(part, line)
-                     for part in _split(text))
+        return tuple(
+            self.amounts.get(part) or self.point_value(part, line)
+            for part in _split(text)
+        )
 
     def point_value(self, text: str, line: int) -> Fraction:
         """The exact amount of a point cell, read once per distinct text."""
@@ -496,8 +544,12 @@ def dump(election: Election) -> str:
     writer.writerow(["project_id", "cost", "name", *extra_cols])
     for project in election.projects.values():
         writer.writerow(
-            [project.project_id, _number(project.cost), project.name,
-             *(project.extra.get(k, "") for k in extra_cols)]
+            [
+                project.project_id,
+                _number(project.cost),
+                project.name,
+                *(project.extra.get(k, "") for k in extra_cols),
+            ]
         )
     with_points = any(b.points is not None for b in election.ballots)
     voter_cols: list[str] = []
@@ -506,7 +558,9 @@ def dump(election: Election) -> str:
             if key not in voter_cols:
                 voter_cols.append(key)
     writer.writerow(["VOTES"])
-    writer.writerow(["voter_id", "vote", *(["points"] if with_points else []), *voter_cols])
+    writer.writerow(
+        ["voter_id", "vote", *(["points"] if with_points else []), *voter_cols]
+    )
     for ballot in election.ballots:
         row = [ballot.voter_id, ",".join(ballot.projects)]
         if with_points:

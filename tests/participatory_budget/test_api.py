@@ -19,9 +19,14 @@ def _projects(client, slug: str) -> dict[int, dict]:
     return {row["id"]: row for row in data["results"]}
 
 
-def test_api_gives_the_support_count_of_projects_in_support_collection(client, zhytomyr):
+def test_api_gives_the_support_count_of_projects_in_support_collection(
+    client, zhytomyr
+):
     cycle = cycle_in(zhytomyr, PhaseKind.SUPPORT, min_supports=3)
-    supported, other = project(cycle, status=S.SUBMITTED), project(cycle, status=S.SUBMITTED)
+    supported, other = (
+        project(cycle, status=S.SUBMITTED),
+        project(cycle, status=S.SUBMITTED),
+    )
     for _n in range(2):
         services.support_create(actor=CitizenFactory(), project=supported)
     rows = _projects(client, zhytomyr.slug)
@@ -32,7 +37,9 @@ def test_api_gives_the_support_count_of_projects_in_support_collection(client, z
     assert cycles[0]["min_supports"] == 3
 
 
-def test_api_support_count_is_null_where_the_cycle_collects_no_support(client, zhytomyr):
+def test_api_support_count_is_null_where_the_cycle_collects_no_support(
+    client, zhytomyr
+):
     cycle = cycle_in(zhytomyr, PhaseKind.SUBMISSION)
     cycle.process.phases.filter(kind=PhaseKind.SUPPORT).delete()
     p = project(cycle, status=S.SUBMITTED)
@@ -49,12 +56,15 @@ def test_api_support_stays_after_collection_and_without_a_minimum(client, zhytom
 
 
 def test_api_project_list_reads_phases_once_for_many_projects(
-        client, zhytomyr, django_assert_max_num_queries):
+    client, zhytomyr, django_assert_max_num_queries
+):
     cycle = cycle_in(zhytomyr, PhaseKind.SUPPORT)
     other = cycle_in(zhytomyr, PhaseKind.VOTING)
     for c in (cycle, other):
         project(c, status=S.SUBMITTED)
-    client.get(f"/api/v1/{zhytomyr.slug}/budget/projects/")  # warm the municipality cache
+    client.get(
+        f"/api/v1/{zhytomyr.slug}/budget/projects/"
+    )  # warm the municipality cache
     with django_assert_max_num_queries(8) as few:
         client.get(f"/api/v1/{zhytomyr.slug}/budget/projects/")
     for c in (cycle, other):

@@ -22,14 +22,21 @@ PABULIB = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 EXPECTED = sorted((PABULIB / "expected").glob("*.json"))
 
 
-def election(budget, costs: dict[str, int], ballots, vote_type="approval", points=None,
-             meta=None) -> Election:
+def election(
+    budget, costs: dict[str, int], ballots, vote_type="approval", points=None, meta=None
+) -> Election:
     return Election(
-        budget=Fraction(budget), vote_type=vote_type,
-        projects={pid: PBProject(project_id=pid, cost=Fraction(c)) for pid, c in costs.items()},
+        budget=Fraction(budget),
+        vote_type=vote_type,
+        projects={
+            pid: PBProject(project_id=pid, cost=Fraction(c)) for pid, c in costs.items()
+        },
         ballots=[
-            PBBallot(voter_id=str(n), projects=tuple(b),
-                     points=tuple(Fraction(p) for p in points[n]) if points else None)
+            PBBallot(
+                voter_id=str(n),
+                projects=tuple(b),
+                points=tuple(Fraction(p) for p in points[n]) if points else None,
+            )
             for n, b in enumerate(ballots)
         ],
         meta=meta or {},
@@ -40,8 +47,13 @@ def election(budget, costs: dict[str, int], ballots, vote_type="approval", point
 def test_pb_tally_gives_the_expected_outcome_of_every_shared_file(expected):
     want = json.loads(expected.read_text())
     out = StringIO()
-    call_command("pb_tally", str(PABULIB / want["file"]), rule=want["rule"], json=True,
-                 stdout=out)
+    call_command(
+        "pb_tally",
+        str(PABULIB / want["file"]),
+        rule=want["rule"],
+        json=True,
+        stdout=out,
+    )
     got = json.loads(out.getvalue())
     assert got["selected"] == want["selected"]
     assert got["total_cost"] == want["total_cost"]
@@ -51,8 +63,11 @@ def test_pb_tally_gives_the_expected_outcome_of_every_shared_file(expected):
 
 def test_every_shared_file_has_an_expected_greedy_outcome():
     files = {p.name for p in PABULIB.glob("*.pb")}
-    assert files and files == {json.loads(p.read_text())["file"] for p in EXPECTED
-                               if p.name.endswith(".greedy.json")}
+    assert files and files == {
+        json.loads(p.read_text())["file"]
+        for p in EXPECTED
+        if p.name.endswith(".greedy.json")
+    }
 
 
 def test_pb_tally_refuses_a_missing_file_and_mes_on_ranked_ballots():
@@ -64,8 +79,12 @@ def test_pb_tally_refuses_a_missing_file_and_mes_on_ranked_ballots():
 
 def test_pb_tally_explains_each_decision_in_text():
     out = StringIO()
-    call_command("pb_tally", str(PABULIB / "poland_czestochowa_2020_grabowka.pb"),
-                 rule="greedy", stdout=out)
+    call_command(
+        "pb_tally",
+        str(PABULIB / "poland_czestochowa_2020_grabowka.pb"),
+        rule="greedy",
+        stdout=out,
+    )
     text = out.getvalue()
     assert "+ 196 " in text and "- 448 " in text
     assert "44 068" in text  # the money left when project 448 was skipped
@@ -73,8 +92,11 @@ def test_pb_tally_explains_each_decision_in_text():
 
 # --- greedy -------------------------------------------------------------------------
 
+
 def test_greedy_takes_by_support_and_skips_what_does_not_fit():
-    e = election(100, {"1": 70, "2": 50, "3": 30}, [["1", "2"], ["1"], ["2", "3"], ["1"]])
+    e = election(
+        100, {"1": 70, "2": 50, "3": 30}, [["1", "2"], ["1"], ["2", "3"], ["1"]]
+    )
     outcome = counting.greedy(e)
     assert outcome.selected == ["1", "3"]
     assert outcome.decisions["2"].reason == counting.Reason.NO_ROOM
@@ -94,26 +116,35 @@ def test_greedy_tie_of_support_and_cost_goes_to_the_lower_id_compared_as_a_numbe
 
 
 def test_greedy_support_of_points_and_ranked_ballots():
-    cumulative = election(10, {"1": 10, "2": 10}, [["1", "2"], ["2"]], "cumulative",
-                          points=[[3, 1], [1]])
+    cumulative = election(
+        10, {"1": 10, "2": 10}, [["1", "2"], ["2"]], "cumulative", points=[[3, 1], [1]]
+    )
     assert counting.support(cumulative) == {"1": 3, "2": 2}
     assert counting.greedy(cumulative).selected == ["1"]
-    ordinal = election(10, {"1": 10, "2": 10, "3": 10},
-                       [["1", "2", "3"], ["2", "3"], ["3", "2"]], "ordinal",
-                       meta={"max_length": "3"})
+    ordinal = election(
+        10,
+        {"1": 10, "2": 10, "3": 10},
+        [["1", "2", "3"], ["2", "3"], ["3", "2"]],
+        "ordinal",
+        meta={"max_length": "3"},
+    )
     # Borda: max_length − position; 1 gets 3; 2 gets 2+3+2; 3 gets 1+2+3.
     assert counting.support(ordinal) == {"1": 3, "2": 7, "3": 6}
     assert counting.greedy(ordinal).selected == ["2"]
 
 
 def test_amounts_stay_exact():
-    e = election(Fraction(1, 3) * 3, {"1": Fraction(1, 3), "2": Fraction(2, 3)},
-                 [["1"], ["2"], ["2"]])
+    e = election(
+        Fraction(1, 3) * 3,
+        {"1": Fraction(1, 3), "2": Fraction(2, 3)},
+        [["1"], ["2"], ["2"]],
+    )
     outcome = counting.greedy(e)
     assert outcome.selected == ["2", "1"] and outcome.total_cost == 1
 
 
 # --- equal shares -------------------------------------------------------------------
+
 
 def test_mes_tie_of_equal_payments_goes_to_the_cheaper_project():
     # Two voters (15 each) approve both; both would be paid by 2 voters: cheaper first.
@@ -141,8 +172,18 @@ def test_mes_tie_of_payment_and_cost_goes_to_more_supporters_before_the_id():
     # (cost 10: its five supporters include voters 2-4, who have nothing left, so
     # voters 8 and 9 pay 5 each) cost their supporters the same per unit and the
     # same in all: "2" has more supporters and goes first although its id is higher.
-    ballots = [["1"], ["1"], ["2", "3"], ["2", "3"], ["2", "3"], ["3"], ["3"], ["3"],
-               ["2"], ["2"]]
+    ballots = [
+        ["1"],
+        ["1"],
+        ["2", "3"],
+        ["2", "3"],
+        ["2", "3"],
+        ["3"],
+        ["3"],
+        ["3"],
+        ["2"],
+        ["2"],
+    ]
     e = election(50, {"1": 10, "2": 10, "3": 30}, ballots)
     outcome = counting.equal_shares(e)
     assert outcome.selected == ["3", "2", "1"]
@@ -201,14 +242,21 @@ def test_mes_refuses_points_ballots():
 
 def test_json_explains_every_greedy_decision():
     out = StringIO()
-    call_command("pb_tally", str(PABULIB / "poland_czestochowa_2020_grabowka.pb"),
-                 rule="greedy", json=True, stdout=out)
+    call_command(
+        "pb_tally",
+        str(PABULIB / "poland_czestochowa_2020_grabowka.pb"),
+        rule="greedy",
+        json=True,
+        stdout=out,
+    )
     data = json.loads(out.getvalue())
     decisions = {d["project_id"]: d for d in data["decisions"]}
-    assert set(decisions) == set(pabulib.parse(
-        PABULIB / "poland_czestochowa_2020_grabowka.pb").projects)
-    assert [d["project_id"] for d in data["decisions"][:len(data["selected"])]] == (
-        data["selection_order"])
+    assert set(decisions) == set(
+        pabulib.parse(PABULIB / "poland_czestochowa_2020_grabowka.pb").projects
+    )
+    assert [d["project_id"] for d in data["decisions"][: len(data["selected"])]] == (
+        data["selection_order"]
+    )
     for d in decisions.values():
         assert d["money_left_before"] is not None
         if d["reason"] == counting.Reason.NO_ROOM:
@@ -221,8 +269,13 @@ def test_json_explains_every_greedy_decision():
 
 def test_json_explains_every_equal_shares_decision_with_exact_figures():
     out = StringIO()
-    call_command("pb_tally", str(PABULIB / "poland_wieliczka_2023.pb"), rule="mes",
-                 json=True, stdout=out)
+    call_command(
+        "pb_tally",
+        str(PABULIB / "poland_wieliczka_2023.pb"),
+        rule="mes",
+        json=True,
+        stdout=out,
+    )
     data = json.loads(out.getvalue())
     share = Fraction(data["voter_budget"])
     assert share == 302 and data["voters"] == 6586
@@ -242,6 +295,7 @@ def test_json_explains_every_equal_shares_decision_with_exact_figures():
 
 # --- the fast path is the exact method --------------------------------------------
 
+
 def reference_mes_fixed(e: Election, share: Fraction) -> list[str]:
     """equalshares.net's algorithm, voter by voter, in fractions, without shortcuts."""
     return reference_mes_run(e, share)[0]
@@ -249,8 +303,9 @@ def reference_mes_fixed(e: Election, share: Fraction) -> list[str]:
 
 def reference_mes_run(e: Election, share: Fraction):
     """The plain run, with each purchase's payment and everyone's money at the end."""
-    approvers = {p: [n for n, b in enumerate(e.ballots) if p in b.projects]
-                 for p in e.projects}
+    approvers = {
+        p: [n for n, b in enumerate(e.ballots) if p in b.projects] for p in e.projects
+    }
     money = [share] * len(e.ballots)
     remaining = {p for p in e.projects if e.projects[p].cost > 0 and approvers[p]}
     winners, payments = [], {}
@@ -272,9 +327,10 @@ def reference_mes_run(e: Election, share: Fraction):
         if not rates:
             return winners, payments, money
         low = min(rates.values())
-        best = min((p for p in rates if rates[p] == low),
-                   key=lambda p: (e.projects[p].cost, -len(approvers[p]),
-                                  counting.id_key(p)))
+        best = min(
+            (p for p in rates if rates[p] == low),
+            key=lambda p: (e.projects[p].cost, -len(approvers[p]), counting.id_key(p)),
+        )
         payment = rates[best] * e.projects[best].cost
         payments[best] = payment
         for i in approvers[best]:
@@ -285,8 +341,10 @@ def reference_mes_run(e: Election, share: Fraction):
 
 elections = st.builds(
     lambda costs, ballots, budget: election(
-        budget, {str(n): c for n, c in enumerate(costs)},
-        [[str(p) for p in sorted(set(b)) if p < len(costs)] for b in ballots]),
+        budget,
+        {str(n): c for n, c in enumerate(costs)},
+        [[str(p) for p in sorted(set(b)) if p < len(costs)] for b in ballots],
+    ),
     st.lists(st.integers(1, 40), min_size=1, max_size=6),
     st.lists(st.lists(st.integers(0, 5), max_size=4), min_size=1, max_size=10),
     st.integers(1, 120),
@@ -314,7 +372,9 @@ def test_equal_shares_outcome_respects_the_budget_and_is_exhaustive(e):
     assert outcome.total_cost <= e.budget
     assert len(set(outcome.selected)) == len(outcome.selected)
     left = e.budget - outcome.total_cost
-    assert all(e.projects[p].cost > left for p in e.projects if p not in outcome.selected)
+    assert all(
+        e.projects[p].cost > left for p in e.projects if p not in outcome.selected
+    )
 
 
 def reference_equal_shares(e: Election) -> list[str]:
@@ -336,8 +396,9 @@ def reference_equal_shares_and_share(e: Election) -> tuple[list[str], Fraction |
     winners = reference_mes_fixed(e, Fraction(e.budget, voters)) if voters else []
     share = Fraction(e.budget, voters) if voters else None
     whole = int(Fraction(e.budget, voters)) if voters else 0
-    approved = sum((cost[p] for p in cost if any(p in b.projects for b in e.ballots)),
-                   Fraction(0))
+    approved = sum(
+        (cost[p] for p in cost if any(p in b.projects for b in e.ballots)), Fraction(0)
+    )
     while voters and not exhaustive(winners) and whole <= approved:
         trial = reference_mes_fixed(e, Fraction(whole + 1))
         if spent(trial) > e.budget:
@@ -347,8 +408,10 @@ def reference_equal_shares_and_share(e: Election) -> tuple[list[str], Fraction |
     approvals = {p: sum(p in b.projects for b in e.ballots) for p in cost}
     left = e.budget - spent(winners)
     chosen = list(winners)
-    for p in sorted((p for p in cost if p not in winners),
-                    key=lambda p: (-approvals[p], cost[p], counting.id_key(p))):
+    for p in sorted(
+        (p for p in cost if p not in winners),
+        key=lambda p: (-approvals[p], cost[p], counting.id_key(p)),
+    ):
         if cost[p] <= left:
             chosen.append(p)
             left -= cost[p]
@@ -359,12 +422,16 @@ def reference_equal_shares_and_share(e: Election) -> tuple[list[str], Fraction |
 @given(elections)
 def test_equal_shares_with_add1_and_completion_equals_the_plain_definition(e):
     outcome = counting.equal_shares(e)
-    assert (outcome.selected, outcome.voter_budget) == reference_equal_shares_and_share(e)
+    assert (outcome.selected, outcome.voter_budget) == reference_equal_shares_and_share(
+        e
+    )
 
 
 @settings(max_examples=150, deadline=None)
 @given(elections, st.integers(0, 8), st.integers(1, 12))
-def test_a_range_of_shares_proved_at_once_has_the_outcome_of_each_share(e, start, width):
+def test_a_range_of_shares_proved_at_once_has_the_outcome_of_each_share(
+    e, start, width
+):
     method = counting._EqualShares(e)
     low = int(Fraction(e.budget, len(e.ballots))) + start
     try:
@@ -387,15 +454,18 @@ def test_replayed_figures_are_the_exact_payments_and_money_left(e, extra):
         supporters = [n for n, b in enumerate(e.ballots) if p in b.projects]
         if p not in winners:
             assert figures.left_with_supporters[p] == sum(
-                (money[n] for n in supporters), Fraction(0))
+                (money[n] for n in supporters), Fraction(0)
+            )
 
 
 # --- independent projects: the shortcut is the exact method -------------------------
 
 single_choice_elections = st.builds(
     lambda costs, ballots, budget: election(
-        budget, {str(n): c for n, c in enumerate(costs)},
-        [[str(b)] if b is not None and b < len(costs) else [] for b in ballots]),
+        budget,
+        {str(n): c for n, c in enumerate(costs)},
+        [[str(b)] if b is not None and b < len(costs) else [] for b in ballots],
+    ),
     st.lists(st.integers(1, 60), min_size=1, max_size=8),
     st.lists(st.one_of(st.none(), st.integers(0, 8)), min_size=1, max_size=25),
     st.integers(1, 150),
@@ -407,8 +477,10 @@ single_choice_elections = st.builds(
 def test_independent_projects_run_is_the_plain_exact_method(e, extra):
     method = counting._EqualShares(e)
     assert method.independent
-    for share in (Fraction(e.budget, len(e.ballots)), Fraction(int(e.budget / len(e.ballots))
-                                                                + extra)):
+    for share in (
+        Fraction(e.budget, len(e.ballots)),
+        Fraction(int(e.budget / len(e.ballots)) + extra),
+    ):
         assert method.independent_run(share) == reference_mes_fixed(e, share)
 
 
@@ -416,7 +488,9 @@ def test_independent_projects_run_is_the_plain_exact_method(e, extra):
 @given(single_choice_elections)
 def test_independent_projects_add1_is_the_plain_definition(e):
     outcome = counting.equal_shares(e)
-    assert (outcome.selected, outcome.voter_budget) == reference_equal_shares_and_share(e)
+    assert (outcome.selected, outcome.voter_budget) == reference_equal_shares_and_share(
+        e
+    )
 
 
 def test_projects_sharing_a_voter_are_not_independent():

@@ -113,8 +113,9 @@ def _row_by_row(text: str) -> pabulib.Election:
         SMALL.replace("b;1;3;41", "b;1;3;41;extra"),  # a long row
         SMALL.replace("b;1;3;41", "b; 2 ,1;1, 3;41\nc;;;"),  # spaces, an empty ballot
         SMALL + "PROJECTS\nproject_id;cost\n3;10\n",  # a section after VOTES
-        SMALL.replace("voter_id;vote;points;age", "age;points;vote;voter_id").replace(
-            "a;1,2;2,1;30", "30;2,1;1,2;a").replace("b;1;3;41", "41;3;1;b"),
+        SMALL.replace("voter_id;vote;points;age", "age;points;vote;voter_id")
+        .replace("a;1,2;2,1;30", "30;2,1;1,2;a")
+        .replace("b;1;3;41", "41;3;1;b"),
     ],
 )
 def test_fast_reader_gives_the_ballots_of_the_row_by_row_reader(text):
@@ -124,8 +125,10 @@ def test_fast_reader_gives_the_ballots_of_the_row_by_row_reader(text):
     counted = {}
     for named, points, times in fast.distinct_ballots():
         counted[(named, points)] = counted.get((named, points), 0) + times
-    assert counted == {(b, p): sum(1 for x in plain.ballots if (x.projects, x.points) == (b, p))
-                       for b, p in {(x.projects, x.points) for x in plain.ballots}}
+    assert counted == {
+        (b, p): sum(1 for x in plain.ballots if (x.projects, x.points) == (b, p))
+        for b, p in {(x.projects, x.points) for x in plain.ballots}
+    }
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in PABULIB.glob("*.pb")))

@@ -25,11 +25,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("source", help="a Pabulib .pb file or a cycle number")
-        parser.add_argument("--rule", choices=counting.RULES, default=None,
-                            help="default: greedy for a file, the cycle's rule for a cycle")
+        parser.add_argument(
+            "--rule",
+            choices=counting.RULES,
+            default=None,
+            help="default: greedy for a file, the cycle's rule for a cycle",
+        )
         parser.add_argument("--json", action="store_true", help="print JSON")
 
-    def handle(self, *args, source: str, rule: str | None, json: bool, **options) -> None:
+    def handle(
+        self, *args, source: str, rule: str | None, json: bool, **options
+    ) -> None:
         path = Path(source)
         if path.is_file():
             self._file(path, rule or counting.GREEDY, json)
@@ -44,8 +50,11 @@ class Command(BaseCommand):
             outcome = counting.tally(election, rule)
         except DomainError as error:
             raise CommandError(str(error)) from error
-        summary = {"file": path.name, **outcome.as_json(),
-                   **counting.file_checks(election, outcome)}
+        summary = {
+            "file": path.name,
+            **outcome.as_json(),
+            **counting.file_checks(election, outcome),
+        }
         if json:
             self.stdout.write(_dumps(summary))
             return
@@ -58,7 +67,9 @@ class Command(BaseCommand):
 
         cycle = Cycle.objects.filter(pk=pk).first()
         if cycle is None:
-            raise CommandError(_("There is no budget cycle number %(pk)d.") % {"pk": pk})
+            raise CommandError(
+                _("There is no budget cycle number %(pk)d.") % {"pk": pk}
+            )
         answers = []
         for unit in cycle.units.all():
             election = unit_election(unit)
@@ -68,10 +79,15 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
             answers.append((unit, election, outcome))
         if json:
-            parts = [{"cycle": cycle.pk, "unit": unit.name_uk, **outcome.as_json()}
-                     for unit, _election, outcome in answers]
-            self.stdout.write(_dumps(parts[0] if len(parts) == 1 else {"cycle": cycle.pk,
-                                                                       "units": parts}))
+            parts = [
+                {"cycle": cycle.pk, "unit": unit.name_uk, **outcome.as_json()}
+                for unit, _election, outcome in answers
+            ]
+            self.stdout.write(
+                _dumps(
+                    parts[0] if len(parts) == 1 else {"cycle": cycle.pk, "units": parts}
+                )
+            )
             return
         for unit, election, outcome in answers:
             self.stdout.write(f"# {cycle.title}: {unit.name_uk}")
