@@ -133,9 +133,9 @@ def register_geoportal_urls():
         path("<int:pk>/features/", views.feature_list, name="features"),
         path("<int:pk>/features.geojson", views.staff_features, name="features_json"),
         path("<int:pk>/features/new/", views.feature_edit, name="feature_new"),
-        path("<int:pk>/features/<str:key>/", views.feature_edit, name="feature"),
+        path("<int:pk>/features/<int:fid>/", views.feature_edit, name="feature"),
         path(
-            "<int:pk>/features/<str:key>/delete/",
+            "<int:pk>/features/<int:fid>/delete/",
             views.feature_delete,
             name="feature_delete",
         ),

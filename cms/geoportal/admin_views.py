@@ -195,10 +195,11 @@ def staff_features(request: HttpRequest, pk: int) -> JsonResponse:
     """Every feature of the layer (published or not) for the editing map."""
     layer = selectors.staff_layer_get(user=request.user, pk=pk)
     today = layer.municipality.local_today()
-    data = selectors.feature_collection(layer, layer.features.all(), today=today)
-    for item in data["features"]:
+    features = list(layer.features.all())
+    data = selectors.feature_collection(layer, features, today=today)
+    for item, feature in zip(data["features"], features, strict=True):
         item["edit"] = reverse(
-            "geoportal_admin:feature", kwargs={"pk": layer.pk, "key": item["id"]}
+            "geoportal_admin:feature", kwargs={"pk": layer.pk, "fid": feature.pk}
         )
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
@@ -232,14 +233,18 @@ def feature_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def feature_edit(request: HttpRequest, pk: int, key: str | None = None) -> HttpResponse:
+def _feature_of(layer: MapLayer, fid: int) -> LayerFeature:
+    feature = layer.features.filter(pk=fid).first()
+    if feature is None:
+        raise Http404
+    return feature
+
+
+def feature_edit(request: HttpRequest, pk: int, fid: int | None = None) -> HttpResponse:
     """Draw or change one feature and its attributes; saving makes a new version."""
     layer = selectors.staff_layer_get(user=request.user, pk=pk)
-    feature: LayerFeature | None = None
-    if key is not None:
-        feature = layer.features.filter(key=key).first()
-        if feature is None:
-            raise Http404
+    feature = _feature_of(layer, fid) if fid is not None else None
+    key = feature.key if feature else None
     initial = feature_initial(layer, feature) if feature else None
     form = FeatureForm(request.POST or None, layer=layer, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -274,10 +279,13 @@ def feature_edit(request: HttpRequest, pk: int, key: str | None = None) -> HttpR
 
 
 @require_POST
-def feature_delete(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+def feature_delete(request: HttpRequest, pk: int, fid: int) -> HttpResponse:
     layer = selectors.staff_layer_get(user=request.user, pk=pk)
+    feature = _feature_of(layer, fid)
     try:
-        version = services.feature_delete(actor=request.user, layer=layer, key=key)
+        version = services.feature_delete(
+            actor=request.user, layer=layer, key=feature.key
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

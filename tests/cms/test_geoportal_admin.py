@@ -112,10 +112,11 @@ def test_a_feature_is_drawn_edited_and_removed_on_the_staff_screens(
 ):
     client.force_login(zhytomyr_moderator)
     pk = published_layer.pk
+    b1, b2 = (published_layer.features.get(key=k).pk for k in ("b1", "b2"))
     assert "b1" in client.get(f"/cms/geoportal/{pk}/features/").content.decode()
     data = client.get(f"/cms/geoportal/{pk}/features.geojson").json()
-    assert data["features"][0]["edit"] == f"/cms/geoportal/{pk}/features/b1/"
-    form = client.get(f"/cms/geoportal/{pk}/features/b1/").content.decode()
+    assert data["features"][0]["edit"] == f"/cms/geoportal/{pk}/features/{b1}/"
+    form = client.get(f"/cms/geoportal/{pk}/features/{b1}/").content.decode()
     assert "Ліцей №1" in form and "geo-draw-map" in form
     response = client.post(
         f"/cms/geoportal/{pk}/features/new/",
@@ -136,7 +137,7 @@ def test_a_feature_is_drawn_edited_and_removed_on_the_staff_screens(
         "valid_until": "2030-05-01",
     }
     response = client.post(
-        f"/cms/geoportal/{pk}/features/b1/",
+        f"/cms/geoportal/{pk}/features/{b1}/",
         {
             "geometry": json.dumps({"type": "Point", "coordinates": [28.661, 50.25]}),
             "attr_name": "Ліцей №1",
@@ -153,7 +154,7 @@ def test_a_feature_is_drawn_edited_and_removed_on_the_staff_screens(
         },
     )
     assert "outside the area" in response.content.decode()
-    assert client.post(f"/cms/geoportal/{pk}/features/b2/delete/").status_code == 302
+    assert client.post(f"/cms/geoportal/{pk}/features/{b2}/delete/").status_code == 302
     versions = list(
         published_layer.versions.order_by("number").values_list(
             "number", "kind", "added", "removed", "changed"
@@ -169,3 +170,20 @@ def test_a_feature_is_drawn_edited_and_removed_on_the_staff_screens(
     assert "energy_class, valid_until" in page  # what changed in the lyceum (v3)
     snapshot = client.get(f"/cms/geoportal/{pk}/versions/1.geojson")
     assert len(json.loads(b"".join(snapshot.streaming_content))["features"]) == 3
+
+
+def test_features_whose_ids_hold_slashes_open_in_the_editor(
+    client, zhytomyr_moderator, layer
+):
+    from cms.geoportal import services
+
+    services.layer_data_replace(
+        actor=zhytomyr_moderator,
+        layer=layer,
+        text=collection(point("Р-2025/100", 28.66, 50.25, name="Білборд")),
+    )
+    client.force_login(zhytomyr_moderator)
+    data = client.get(f"/cms/geoportal/{layer.pk}/features.geojson").json()
+    edit = data["features"][0]["edit"]
+    assert data["features"][0]["id"] == "Р-2025/100"
+    assert "Білборд" in client.get(edit).content.decode()
