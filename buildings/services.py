@@ -286,6 +286,21 @@ def _check_register(rows: list[RegisterRow]) -> list[str]:
     return errors
 
 
+def _check_kept_premises(building: Building, numbers: set[str]) -> list[str]:
+    """A premises with meter readings stays in the register: its history is kept."""
+    missing = (
+        building.premises.exclude(number__in=numbers)
+        .filter(meter_readings__isnull=False)
+        .values_list("number", flat=True)
+        .distinct()
+    )
+    return [
+        _("Premises %(number)s has meter readings and must stay in the register.")
+        % {"number": number}
+        for number in sorted(missing)
+    ]
+
+
 @transaction.atomic
 def register_import(*, actor, building: Building, upload) -> ImportSummary:
     """The administrator replaces the building's register from a CSV file.
@@ -311,6 +326,8 @@ def register_import(*, actor, building: Building, upload) -> ImportSummary:
     rows, errors = _read_register(data)
     if not errors:
         errors = _check_register(rows)
+    if not errors:
+        errors = _check_kept_premises(building, {row.premises for row in rows})
     if errors:
         raise ValidationError({"file": errors})
 
@@ -364,9 +381,7 @@ def register_import(*, actor, building: Building, upload) -> ImportSummary:
     )
     owners_removed = removable.count()
     removable.delete()
-    building.premises.exclude(number__in=wanted_numbers).filter(
-        meter_readings__isnull=True
-    ).delete()
+    building.premises.exclude(number__in=wanted_numbers).delete()
     summary = ImportSummary(
         premises=len(wanted_numbers),
         owners=len(wanted_refs),
@@ -1159,7 +1174,7 @@ def meeting_close(
         protocol.sha256, subject=f"protocol:{protocol.public_id}"
     )
     protocol.document.save(
-        f"protocol-{meeting.pk}-{protocol.public_id.hex[:8]}.pdf",
+        f"protocol-{protocol.public_id.hex}.pdf",
         ContentFile(pdf),
         save=False,
     )

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+# The platform's factories first: they collect this module's SCOPED factories for
+# the tenancy tests, which an import in the other order would find half-built.
+import tests.factories  # noqa: F401  isort: skip
+
 from buildings.models import ManagementRole
 from tests.buildings.factories import BuildingFactory, add_owner, add_premises
 from tests.factories import CitizenFactory, UserFactory

@@ -14,6 +14,7 @@ from buildings.models import (
     AgendaItem,
     Announcement,
     Building,
+    InitiativeMember,
     Management,
     ManagementRole,
     Meeting,
@@ -245,3 +246,18 @@ def _claim(m, **kw):
 
 
 SCOPED[OwnerClaim] = _claim
+
+
+def _initiative_member(m, **kw):
+    building = BuildingFactory(municipality=m)
+    meeting = make_meeting(
+        building,
+        status=Meeting.Status.DRAFT,
+        initiator=Meeting.Initiator.INITIATIVE_GROUP,
+    )
+    return InitiativeMember.objects.create(
+        meeting=meeting, owner=add_owner(building, "Іваненко Іван")
+    )
+
+
+SCOPED[InitiativeMember] = _initiative_member

@@ -838,3 +838,28 @@ def test_owners_hear_once_that_voting_opened(building, register):
     assert services.meetings_opening_notify() == 0
     told = Notification.objects.filter(title__contains=meeting.title)
     assert {n.recipient_id for n in told} == {u.pk for u in register["users"].values()}
+
+
+def test_a_premises_with_meter_readings_cannot_leave_the_register(
+    building, administrator, register
+):
+    flat = Premises.objects.get(building=building, number="1")
+    services.reading_submit(
+        actor=register["users"]["olena"],
+        premises=flat,
+        kind="cold_water",
+        period=dt.date(2026, 10, 1),
+        value="10",
+    )
+    without_flat_1 = (
+        "\n".join(
+            line for line in REGISTER_CSV.splitlines() if not line.startswith("1;")
+        )
+        + "\n"
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.register_import(
+            actor=administrator, building=building, upload=csv_upload(without_flat_1)
+        )
+    assert "1" in exc.value.message_dict["file"][0]
+    assert services.building_total_area(building) == Decimal("300")
