@@ -21,6 +21,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.e2e.test_opencity_journey import _login
+from tests.fixtures.browser import axe_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -151,6 +152,8 @@ def test_a_resident_answers_a_survey_with_conditional_questions(
     assert abs(lat - float(zhytomyr.centre_lat)) < 0.05
     assert abs(lon - float(zhytomyr.centre_lon)) < 0.05
     _shot(page, "consultations-survey-point")
+    violations = axe_violations(page)
+    assert not violations, violations
     page.get_by_role("button", name="Review my answers").click()
     expect(page.locator("main")).to_contain_text("Трамвай")
     page.get_by_role("button", name="Send my answers").click()
