@@ -349,3 +349,31 @@ def test_owners_call_a_meeting_as_an_initiative_group_on_the_pages(
     assert "the owners are notified" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.ANNOUNCED
+
+
+def test_a_person_asks_to_be_matched_and_the_administrator_confirms_on_the_pages(
+    client, building, administrator, register
+):
+    person = CitizenFactory()
+    client.force_login(person)
+    page = client.get(f"/en/{building.municipality.slug}/buildings/").content.decode()
+    assert "No code? Ask the administrator to confirm you" in page
+    response = client.post(
+        f"/en/{building.municipality.slug}/buildings/claim/",
+        {"building": building.pk, "premises_number": "3"},
+        follow=True,
+    )
+    assert "Your request is sent" in response.content.decode()
+    client.force_login(administrator)
+    manage = client.get(url(building, "manage/")).content.decode()
+    assert person.identity.family_name in manage and "premises 3" in manage
+    claim = building.owner_claims.get()
+    maria = register["owners"]["maria"]
+    response = client.post(
+        url(building, f"manage/claims/{claim.pk}/"),
+        {"decision": "confirm", "owner": maria.pk},
+        follow=True,
+    )
+    assert "The request is decided" in response.content.decode()
+    maria.refresh_from_db()
+    assert maria.identity_id == person.identity_id
