@@ -34,6 +34,17 @@ fits the real budget) — or once the share exceeds the cost of all approved
 projects together, past which raising cannot change the outcome. What money
 is left is then filled greedily by number of supporters.
 
+The count reaches exactly that outcome with less work: voters who approve the
+same projects are counted as one group (they always hold the same money); a
+run over a range of shares that integer bounds prove to give one outcome
+stands for every share in it; and when the projects are independent (no voter
+approves two projects the method could buy — a one-choice ballot, as in
+Gdańsk or Wrocław), a project is bought exactly when its supporters' shares
+cover its cost, so the outcome changes only at those shares and add1 goes
+from one such share to the next instead of one unit at a time. The shares
+tried, the outcome kept and the final share are those of the plain
+definition (the tests compare them with it on random elections).
+
 **Explanations** (``Decision``, also in ``pb_tally --json`` under
 ``decisions``): greedy records each project's support, cost and the money
 left when its turn came (so a skipped project shows why it did not fit);
