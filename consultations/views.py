@@ -307,9 +307,13 @@ def survey_review(request: HttpRequest, municipality: Municipality, pk: int) -> 
 def survey_results(request: HttpRequest, municipality: Municipality, pk: int) -> HttpResponse:
     survey = selectors.survey_get(municipality=municipality, pk=pk, viewer=request.user)
     visible = survey.results_visible()
+    results = selectors.survey_results(survey=survey) if visible else []
+    # Places given in answers to map-point questions are drawn on a map.
+    has_points = any(r.question.kind == QuestionKind.POINT and r.points for r in results)
     return render(request, "consultations/survey_results.html", {
-        "survey": survey, "visible": visible,
-        "results": selectors.survey_results(survey=survey) if visible else [],
+        "survey": survey, "visible": visible, "results": results,
+        "has_points": has_points,
+        "map_config": map_config(municipality) if has_points else None,
     })
 
 

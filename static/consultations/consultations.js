@@ -85,8 +85,28 @@
     });
   }
 
+  // Results of map-point questions: every place given, as a dot.
+  function setupResultMaps() {
+    if (!window.EdemMap || !window.EdemMap.ready()) { return; }
+    var cfg = window.EdemMap.config();
+    document.querySelectorAll(".point__map--results").forEach(function (element) {
+      var source = document.getElementById(element.dataset.points);
+      var points = source ? JSON.parse(source.textContent) : [];
+      element.hidden = false;
+      var map = window.EdemMap.baseMap(element, cfg, 12);
+      var dots = points.map(function (p) {
+        return L.circleMarker(p, { radius: 6, color: "#fff", weight: 1,
+          fillColor: "#0b4ea2", fillOpacity: 0.8, interactive: false });
+      });
+      var layer = L.featureGroup(dots).addTo(map);
+      if (dots.length) { map.fitBounds(layer.getBounds(), { maxZoom: 15, padding: [20, 20] }); }
+      element.dataset.loaded = String(dots.length);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupPointMaps();
+    setupResultMaps();
     var form = document.getElementById("survey-form");
     if (form) { setupSurvey(form); }
     var box = document.getElementById("quiz-timer");
