@@ -174,6 +174,8 @@ def test_a_resident_answers_a_survey_with_conditional_questions(
     assert SurveyResponse.objects.get().answers == {"mode": 1, "place": [lat, lon]}
     page.get_by_role("link", name="Results").click()
     expect(page.locator("#results-mode")).to_contain_text("Автомобілем")
+    # The place given is drawn on the results map.
+    expect(page.locator("#results-map-place")).to_have_attribute("data-loaded", "1")
     _shot(page, "consultations-survey-results")
 
 
