@@ -33,6 +33,7 @@ class _AccountQuery:
     start: int
     end: int
     populators: list
+    converters: dict
 
 
 _compiled: dict[str, _AccountQuery] = {}
@@ -58,6 +59,7 @@ def _account_query(using: str) -> _AccountQuery:
             init_list=[column[0].target.attname for column in select[start:end]],
             start=start, end=end,
             populators=get_related_populators(klass_info, select, using),
+            converters=compiler.get_converters([column[0] for column in select]),
         )
         _compiled[using] = query
         return query
@@ -82,7 +84,8 @@ def account_with_identity(user_id) -> Any | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    row = next(iter(query.compiler.results_iter([[row]])))
+    if query.converters:
+        row = next(iter(query.compiler.apply_converters([row], query.converters)))
     user = query.model.from_db(using, query.init_list, row[query.start:query.end])
     for populator in query.populators:
         populator.populate(row, user)
