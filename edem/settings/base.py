@@ -198,6 +198,7 @@ CELERY_BEAT_SCHEDULE = {
     "opencity-escalate-overdue": {"task": "opencity.escalate_overdue", "schedule": 60.0},
     "opencity-auto-close": {"task": "opencity.auto_close", "schedule": 3600.0},
     "budget-milestones": {"task": "participatory_budget.milestones", "schedule": 60.0},
+    "buildings-opening-notify": {"task": "buildings.opening_notify", "schedule": 300.0},
     "budget-reconcile-counts": {
         "task": "participatory_budget.reconcile_counts", "schedule": 3600.0,
     },

@@ -62,3 +62,15 @@ def test_production_sets_security_headers():
         "hsts": 31536000, "ssl": True, "session_secure": True, "csrf_secure": True,
         "httponly": True, "serve_media": False, "csp": True, "debug": False,
     }
+
+
+def test_every_scheduled_task_is_a_registered_task():
+    """A misspelt beat entry would silently never run."""
+    from django.conf import settings
+
+    from edem.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "buildings.opening_notify" in scheduled
+    assert scheduled - set(app.tasks) == set()
