@@ -23,10 +23,13 @@ def cabinet_section(user):
     )
 
 
-def demo_seeder(municipality):
+def demo_seeder(municipality) -> dict[str, str]:
+    from edem.core.demo import DEMO_PASSWORD
+
     from .demo import seed_buildings
 
     seed_buildings(municipality)
+    return {f"{municipality.slug}-osbb": DEMO_PASSWORD}
 
 
 registry.register(

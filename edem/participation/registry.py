@@ -49,7 +49,9 @@ class ModuleManifest:
     phase_kinds: dict[str, Any] = field(default_factory=dict)
     home_blocks: Callable[[Any], Iterable[HomeBlock]] | None = None
     cabinet_section: Callable[[Any], CabinetSection | None] | None = None
-    demo_seeder: Callable[[Any], None] | None = None
+    # Seeds the module's demo content of a municipality; may return the staff
+    # logins it made (username -> password) for `seed_demo` to print.
+    demo_seeder: Callable[[Any], dict[str, str] | None] | None = None
 
     def url_for(self, municipality) -> str | None:
         if not self.url_name:

@@ -37,6 +37,6 @@ class Command(BaseCommand):
             seed_cms(municipality)
             for manifest in registry.all():
                 if manifest.demo_seeder is not None:
-                    manifest.demo_seeder(municipality)
+                    logins.update(manifest.demo_seeder(municipality) or {})
             self.stdout.write(f"  {municipality.slug}: {municipality.name_uk}")
         return logins
