@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from edem.accounts.tokens import TokenError
@@ -485,10 +486,14 @@ def meeting_create(
                 if as_owner:
                     messages.success(
                         request,
-                        _(
+                        ngettext(
                             "The meeting is prepared. Ask your neighbours to join the "
-                            "initiative group; with three owners it can be announced."
-                        ),
+                            "initiative group; with %(n)d owner it can be announced.",
+                            "The meeting is prepared. Ask your neighbours to join the "
+                            "initiative group; with %(n)d owners it can be announced.",
+                            INITIATIVE_MIN_MEMBERS,
+                        )
+                        % {"n": INITIATIVE_MIN_MEMBERS},
                     )
                     return redirect(meeting.get_absolute_url())
                 messages.success(
@@ -514,7 +519,10 @@ def meeting_create(
     return render(
         request,
         "buildings/meeting_form.html",
-        {"building": building, "form": form, "as_owner": as_owner},
+        {
+            "building": building, "form": form, "as_owner": as_owner,
+            "initiative_min_members": INITIATIVE_MIN_MEMBERS,
+        },
     )
 
 
