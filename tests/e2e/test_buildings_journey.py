@@ -186,10 +186,11 @@ def test_a_general_meeting_from_register_to_verified_protocol(
         sorted(kinds.values_list("channel", flat=True)) == ["email"] * 3 + ["sms"] * 3
     )
 
-    # Petro reads the notice in his notifications.
+    # Petro reads the notice in his notifications, written in the language he
+    # last read the site in (Ukrainian, the default: he had not visited it).
     _login(page, live_server, setting["petro"])
     page.goto(f"{live_server.url}/en/me/notifications/")
-    notice = "General meeting of the owners of вул. Велика Бердичівська, 10"
+    notice = "Загальні збори співвласників будинку вул. Велика Бердичівська, 10"
     expect(page.locator(".notification-list")).to_contain_text(notice)
 
     # Ten days later voting opens: two owners vote online.
