@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from edem.core.errors import DomainError
 from edem.core.forms import add_validation_errors
-from edem.core.geo import BBox
+from edem.core.geo import BBox, map_config
 from edem.municipalities.models import Municipality, Organisation
 from edem.participation.selectors import is_following
 from edem.participation.services import follow_set
@@ -47,15 +46,6 @@ from .forms import (
 from .models import DEADLINE_STATUSES, Report, Work
 
 PAGE_SIZE = 20
-
-
-def _map_config(municipality: Municipality) -> dict:
-    return {
-        "tiles": settings.MAP_TILE_URL,
-        "attribution": settings.MAP_TILE_ATTRIBUTION,
-        "centre": [float(municipality.centre_lat), float(municipality.centre_lon)],
-        "boundary": municipality.boundary or None,
-    }
 
 
 def _querystring(request: HttpRequest, **changes) -> str:
@@ -85,7 +75,7 @@ def report_list(request: HttpRequest, municipality: Municipality) -> HttpRespons
         {
             "filter": report_filter,
             "page": page,
-            "map_config": _map_config(municipality),
+            "map_config": map_config(municipality),
             "geojson_query": _without_page(request),
             "prev_query": _querystring(request, page=page.previous_page_number())
             if page.has_previous() else "",
@@ -133,7 +123,7 @@ def report_geojson(request: HttpRequest, municipality: Municipality) -> HttpResp
 def _report_form_context(municipality, form) -> dict:
     return {
         "form": form,
-        "map_config": _map_config(municipality),
+        "map_config": map_config(municipality),
         "categories": form.categories,
     }
 
@@ -273,7 +263,7 @@ def report_detail(request: HttpRequest, municipality: Municipality, pk: int) -> 
             "photos": [p for p in photos if not p.is_answer],
             "answer_photos": [p for p in photos if p.is_answer],
             "extra": extra,
-            "map_config": _map_config(municipality),
+            "map_config": map_config(municipality),
             "following": is_following(user=user, target=report),
             "confirm_form": ConfirmForm() if may_confirm
             and report.status == Report.Status.RESOLVED else None,
@@ -567,7 +557,7 @@ def work_list(request: HttpRequest, municipality: Municipality) -> HttpResponse:
         "works": [(w, w.state(now)) for w in works],
         "kind": kind or "",
         "kinds": Work.Kind.choices,
-        "map_config": _map_config(municipality),
+        "map_config": map_config(municipality),
         "can_publish": bool(_publishing_organisations(request.user, municipality)),
     })
 
@@ -596,7 +586,7 @@ def work_detail(request: HttpRequest, municipality: Municipality, pk: int) -> Ht
         "opencity.publish_work", work)
     return render(request, "opencity/work_detail.html", {
         "work": work, "state": work.state(),
-        "map_config": {**_map_config(municipality), "work": work.geometry},
+        "map_config": {**map_config(municipality), "work": work.geometry},
         "cancel_form": CancelWorkForm() if may_change and not work.cancelled_at else None,
         "may_change": may_change and not work.cancelled_at,
     })
@@ -660,7 +650,7 @@ def work_form(request: HttpRequest, municipality: Municipality, pk: int | None =
             messages.success(request, _("The works are on the public map."))
             return redirect(work)
     return render(request, "opencity/work_form.html", {
-        "form": form, "work": work, "map_config": _map_config(municipality),
+        "form": form, "work": work, "map_config": map_config(municipality),
     })
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from edem.core.errors import DomainError
+from edem.core.geo import map_config
 from edem.municipalities.models import Municipality
 from edem.participation.models import Comment, Feature
 from edem.participation.selectors import discussion, is_following
@@ -37,15 +37,6 @@ from .models import BallotType, CostItem, Cycle, PhaseKind, Project
 from .services import Choice, CostLine
 
 PAGE_SIZE = 30
-
-
-def _map_config(municipality: Municipality) -> dict:
-    return {
-        "tiles": settings.MAP_TILE_URL,
-        "attribution": settings.MAP_TILE_ATTRIBUTION,
-        "centre": [float(municipality.centre_lat), float(municipality.centre_lon)],
-        "boundary": municipality.boundary or None,
-    }
 
 
 # --- cycles -----------------------------------------------------------------------
@@ -128,7 +119,7 @@ def project_create(request: HttpRequest, municipality: Municipality, pk: int) ->
                                         "review it; you will hear about its decision."))
             return redirect(project)
     return render(request, "participatory_budget/project_form.html", {
-        "cycle": cycle, "form": form, "items": items, "map_config": _map_config(municipality),
+        "cycle": cycle, "form": form, "items": items, "map_config": map_config(municipality),
         "eligibility": services.eligibility_for(request.user, cycle, "budget.submit"),
         "submission_open": cycle.is_open_for(Feature.SUBMIT),
     })
@@ -178,7 +169,7 @@ def project_detail(request: HttpRequest, municipality: Municipality, pk: int) ->
         ),
         "comment_open": comment_open,
         "comment_form": CommentForm(),
-        "map_config": _map_config(municipality),
+        "map_config": map_config(municipality),
         "area_json": json.dumps(project.area) if project.area else "",
     })
 
@@ -522,7 +513,7 @@ def budget_map(request: HttpRequest, municipality: Municipality) -> HttpResponse
     project_filter = ProjectFilter(request.GET or None, queryset=Project.objects.none(),
                                    municipality=municipality)
     return render(request, "participatory_budget/map.html", {
-        "filter": project_filter, "map_config": _map_config(municipality),
+        "filter": project_filter, "map_config": map_config(municipality),
         "geojson_query": request.GET.urlencode(),
         "projects": selectors.project_list(
             municipality=municipality, filters=project_filter.selector_filters()

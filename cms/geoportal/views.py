@@ -8,7 +8,6 @@ same form drives a Leaflet map.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -23,6 +22,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from edem.core.errors import DomainError
+from edem.core.geo import map_config
 from edem.municipalities.models import Municipality
 
 from . import selectors
@@ -36,15 +36,6 @@ def _require_geoportal(municipality: Municipality) -> None:
     """The geoportal answers only where the municipality runs it."""
     if not municipality.has_module("geoportal"):
         raise Http404(_("This municipality has no geoportal."))
-
-
-def _map_config(municipality: Municipality) -> dict:
-    return {
-        "tiles": settings.MAP_TILE_URL,
-        "attribution": settings.MAP_TILE_ATTRIBUTION,
-        "centre": [float(municipality.centre_lat), float(municipality.centre_lon)],
-        "boundary": municipality.boundary or None,
-    }
 
 
 def _layer_params(request: HttpRequest, layer: MapLayer) -> dict[str, str]:
@@ -114,7 +105,7 @@ def geoportal(request: HttpRequest, municipality: Municipality) -> HttpResponse:
             else [],
             "today": municipality.local_today(),
             "map_config": {
-                **_map_config(municipality),
+                **map_config(municipality),
                 "layers": [e["config"] for e in entries],
                 "modules": modules,
                 "search": reverse(
