@@ -12,6 +12,18 @@ from tests.cms.geoportal_data import collection, point
 
 pytestmark = pytest.mark.django_db
 
+
+def _log_in(client, user, language="en"):
+    """Log a staff member in, reading the staff screens in ``language`` (Wagtail's
+    preferred language); the checks below read English unless they say otherwise."""
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = language
+    profile.save()
+    client.force_login(user)
+
+
 NEW_LAYER = {
     "slug": "permits",
     "title_uk": "Дозволи на рекламу",
@@ -35,7 +47,7 @@ NEW_LAYER = {
 def test_an_official_creates_a_layer_and_uploads_its_data(
     client, zhytomyr_official, zhytomyr
 ):
-    client.force_login(zhytomyr_official)
+    _log_in(client, zhytomyr_official)
     response = client.post(
         "/cms/geoportal/new/", {**NEW_LAYER, "municipality": zhytomyr.pk}
     )
@@ -75,7 +87,7 @@ def test_an_official_creates_a_layer_and_uploads_its_data(
 def test_a_refused_upload_lists_every_problem_and_changes_nothing(
     client, zhytomyr_moderator, published_layer
 ):
-    client.force_login(zhytomyr_moderator)
+    _log_in(client, zhytomyr_moderator)
     upload = SimpleUploadedFile(
         "bad.geojson",
         collection(
@@ -92,9 +104,18 @@ def test_a_refused_upload_lists_every_problem_and_changes_nothing(
     published_layer.refresh_from_db()
     assert published_layer.version == 1 and published_layer.feature_count == 3
 
+    _log_in(client, zhytomyr_moderator, language="uk")
+    upload.seek(0)
+    body = client.post(
+        f"/cms/geoportal/{published_layer.pk}/", {"step": "upload", "file": upload}
+    ).content.decode()
+    assert "Об’єкт 1 (рядок 4)" in body and "Об’єкт 2 (рядок 16)" in body
+    published_layer.refresh_from_db()
+    assert published_layer.version == 1
+
 
 def test_a_bad_attribute_list_is_shown_on_its_field(client, zhytomyr_moderator, layer):
-    client.force_login(zhytomyr_moderator)
+    _log_in(client, zhytomyr_moderator)
     response = client.post(
         f"/cms/geoportal/{layer.pk}/",
         {
@@ -110,7 +131,7 @@ def test_a_bad_attribute_list_is_shown_on_its_field(client, zhytomyr_moderator, 
 def test_a_feature_is_drawn_edited_and_removed_on_the_staff_screens(
     client, zhytomyr_moderator, published_layer
 ):
-    client.force_login(zhytomyr_moderator)
+    _log_in(client, zhytomyr_moderator)
     pk = published_layer.pk
     b1, b2 = (published_layer.features.get(key=k).pk for k in ("b1", "b2"))
     assert "b1" in client.get(f"/cms/geoportal/{pk}/features/").content.decode()
@@ -182,7 +203,7 @@ def test_features_whose_ids_hold_slashes_open_in_the_editor(
         layer=layer,
         text=collection(point("Р-2025/100", 28.66, 50.25, name="Білборд")),
     )
-    client.force_login(zhytomyr_moderator)
+    _log_in(client, zhytomyr_moderator)
     data = client.get(f"/cms/geoportal/{layer.pk}/features.geojson").json()
     edit = data["features"][0]["edit"]
     assert data["features"][0]["id"] == "Р-2025/100"

@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import translation
 
 from cms.geoportal import services
 from cms.geoportal.geojson import GeoJSONRefused, feature_lines
@@ -17,6 +18,14 @@ from tests.cms.conftest import make_layer
 from tests.cms.geoportal_data import SCHEMA, buildings, collection, point
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The checks below read the problems in English; Ukrainian is the default
+    language, and one test checks the Ukrainian wording on purpose."""
+    with translation.override("en"):
+        yield
 
 
 def _refused(actor, layer, text) -> list[str]:
@@ -87,6 +96,12 @@ def test_a_broken_polygon_is_refused_with_its_feature_line_and_reason(
     assert "crosses itself" in problems[0]
     _assert_nothing_imported(layer)
 
+    with translation.override("uk"):
+        problems = _refused(zhytomyr_moderator, layer, text)
+    assert problems[0].startswith(f"Об’єкт 2 (рядок {line}):")
+    assert "контур перетинає сам себе" in problems[0]
+    _assert_nothing_imported(layer)
+
 
 def test_unclosed_rings_unknown_types_and_bad_coordinates_are_named(
     layer, zhytomyr_moderator
@@ -141,7 +156,7 @@ def test_coordinates_in_another_country_are_refused(layer, zhytomyr_moderator):
     )
     assert problems == [
         f"Feature 2 (line {feature_lines(collection(point('z', 28.66, 50.25, name='Ж'), warsaw))[1]}): "
-        "it lies outside the area of Житомир (longitude 21.0100, latitude 52.2300)."
+        "it lies outside the area of Zhytomyr (longitude 21.0100, latitude 52.2300)."
     ]
     _assert_nothing_imported(layer)
 

@@ -97,9 +97,10 @@ def test_editor_publishes_a_layer_and_a_visitor_uses_it(
     _upload(page, tmp_path, "bad.geojson", bad)
     problems = page.locator("#upload-problems li")
     expect(problems).to_have_count(2)
-    expect(problems.nth(0)).to_contain_text("Feature 2 (line")
-    expect(problems.nth(0)).to_contain_text("outside the area")
-    expect(problems.nth(1)).to_contain_text("“floors”")
+    # The editor reads the staff area in Ukrainian, the default language.
+    expect(problems.nth(0)).to_contain_text("Об’єкт 2 (рядок")
+    expect(problems.nth(0)).to_contain_text("поза межами громади Житомир")
+    expect(problems.nth(1)).to_contain_text("«floors»")
     _shot(page, "geoportal-admin-refused")
     assert layer.features.count() == 0
 
