@@ -8,11 +8,8 @@ building's own pages. Every write goes through the services.
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
@@ -22,6 +19,7 @@ from edem.municipalities.admin_scoping import (
     MunicipalityRolePermissionPolicy,
     MunicipalityScopedViewSetMixin,
 )
+from edem.municipalities.wagtail_hooks import NamedAccountRoleForm
 
 from . import services
 from .models import Building, Management, ManagementRole
@@ -139,24 +137,10 @@ class BuildingViewSet(MunicipalityScopedViewSetMixin, ModelViewSet):
         )
 
 
-class ManagementRoleForm(WagtailAdminModelForm):
-    """Give an existing account a role; the account is named, never picked from a list."""
-
-    username = forms.CharField(label=_("account (user name)"), max_length=150)
-
+class ManagementRoleForm(NamedAccountRoleForm):
     class Meta:
         model = ManagementRole
         fields = ["management", "role"]
-
-    def clean_username(self):
-        username = self.cleaned_data["username"].strip()
-        user = (
-            get_user_model().objects.filter(username=username, is_active=True).first()
-        )
-        if user is None:
-            raise forms.ValidationError(_("There is no active account with this name."))
-        self.instance.user = user
-        return username
 
 
 class ManagementRoleViewSet(MunicipalityScopedViewSetMixin, ModelViewSet):

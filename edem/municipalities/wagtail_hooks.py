@@ -279,14 +279,14 @@ class OrganisationViewSet(MunicipalityScopedViewSetMixin, ModelViewSet):
         )
 
 
-class RoleGrantForm(WagtailAdminModelForm):
-    """Give an existing account a role; the account is named, never picked from a list."""
+class NamedAccountRoleForm(WagtailAdminModelForm):
+    """Give an existing account a role; the account is named, never picked from a list.
+
+    The base of every role-granting screen (municipality staff, building
+    administrators); a subclass names its role model and fields in ``Meta``.
+    """
 
     username = forms.CharField(label=_("account (user name)"), max_length=150)
-
-    class Meta:
-        model = MunicipalityRole
-        fields = ["municipality", "role"]
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
@@ -297,6 +297,12 @@ class RoleGrantForm(WagtailAdminModelForm):
             raise forms.ValidationError(_("There is no active account with this name."))
         self.instance.user = user
         return username
+
+
+class RoleGrantForm(NamedAccountRoleForm):
+    class Meta:
+        model = MunicipalityRole
+        fields = ["municipality", "role"]
 
 
 class MunicipalityRoleViewSet(MunicipalityScopedViewSetMixin, ModelViewSet):
