@@ -11,28 +11,10 @@ from django.utils.translation import gettext_lazy
 
 from .geojson import max_upload_bytes
 from .models import AttributeType, MapLayer
+from .services import LAYER_FIELDS
 
-LAYER_FORM_FIELDS = [
-    "slug",
-    "title_uk",
-    "title_en",
-    "description_uk",
-    "description_en",
-    "category",
-    "source",
-    "source_url",
-    "data_updated_on",
-    "licence",
-    "colour",
-    "fill_colour",
-    "fill_opacity",
-    "line_width",
-    "line_style",
-    "icon",
-    "name_attribute",
-    "expiry_attribute",
-    "order",
-]
+# The layer's own fields on its form; the attribute schema has a field of its own.
+LAYER_FORM_FIELDS = [name for name in LAYER_FIELDS if name != "schema"]
 SCHEMA_HELP = gettext_lazy(
     "One attribute a line: name | type | label in Ukrainian | label in English | "
     "filter. Types: string, integer, number, boolean, date. Write “filter” at the end "
