@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import ipaddress
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from edem.core.similar import similar_by_title
+from edem.core.worker_cache import WorkerCache
 from edem.municipalities.calendar import WorkingCalendar
 from edem.municipalities.models import Municipality
 from edem.municipalities.rules import is_municipality_moderator, is_platform_admin
@@ -77,8 +76,8 @@ def petition_get(*, municipality: Municipality, pk: int, viewer=None) -> Petitio
     raise Http404(_("There is no such petition here."))
 
 
-# Per process: (municipality id, petition id) -> (expires at, signable petition).
-_signing_petitions: dict[tuple[int, int], tuple[float, Petition]] = {}
+# Per process: (municipality id, petition id) -> signable petition.
+_signing_petitions = WorkerCache()
 
 
 def petition_for_signing(*, municipality: Municipality, pk: int) -> Petition:
@@ -92,10 +91,9 @@ def petition_for_signing(*, municipality: Municipality, pk: int) -> Petition:
     that is not signable is always read afresh.
     """
     key = (municipality.pk, pk)
-    now = time.monotonic()
-    cached = _signing_petitions.get(key)
-    if cached is not None and cached[0] > now:
-        return copy.copy(cached[1])
+    kept = _signing_petitions.get(key)
+    if kept is not None:
+        return kept
     petition = (
         Petition.objects.filter(municipality=municipality, pk=pk, status__in=PUBLIC_STATUSES)
         .defer("text", "answer_text", "rejection_reason")
@@ -104,17 +102,14 @@ def petition_for_signing(*, municipality: Municipality, pk: int) -> Petition:
     if petition is None:
         raise Http404(_("There is no such petition here."))
     petition.municipality = municipality
-    ttl = settings.PETITION_SIGNING_CACHE_SECONDS
-    if ttl > 0 and petition.status in SIGNABLE_STATUSES:
-        _signing_petitions[key] = (now + ttl, petition)
-        return copy.copy(petition)
+    if petition.status in SIGNABLE_STATUSES:
+        _signing_petitions.put(key, petition, settings.PETITION_SIGNING_CACHE_SECONDS)
     return petition
 
 
 def forget_signing_petition(petition_id: int | None = None) -> None:
     """Drop this process's copies (all, or one petition's) after a staff change."""
-    for key in [k for k in _signing_petitions if petition_id is None or k[1] == petition_id]:
-        _signing_petitions.pop(key, None)
+    _signing_petitions.forget(None if petition_id is None else lambda key: key[1] == petition_id)
 
 
 def signature_count(petition: Petition) -> int:

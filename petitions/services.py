@@ -45,6 +45,7 @@ from edem.accounts.models import EligibilityPolicy
 from edem.core.errors import Conflict, DomainError, PermissionRefused
 from edem.core.transitions import check_transition
 from edem.core.uploads import clean_image
+from edem.core.worker_cache import WorkerCache
 from edem.municipalities.calendar import WorkingCalendar
 from edem.municipalities.models import Municipality, MunicipalityRole
 from edem.notifications.services import notify
@@ -555,7 +556,7 @@ class SignLimits:
     per_session: int
 
 
-_sign_limits: dict[int, tuple[float, SignLimits]] = {}
+_sign_limits = WorkerCache()  # municipality id -> SignLimits
 
 
 def sign_limits_for(municipality: Municipality) -> SignLimits:
@@ -565,10 +566,9 @@ def sign_limits_for(municipality: Municipality) -> SignLimits:
     worker within seconds (at once by the worker that saved it), without a
     query per signature.
     """
-    now = time.monotonic()
-    cached = _sign_limits.get(municipality.pk)
-    if cached is not None and cached[0] > now:
-        return cached[1]
+    kept = _sign_limits.get(municipality.pk)
+    if kept is not None:
+        return kept
     row = (
         PetitionSettings.objects.filter(municipality=municipality)
         .values_list("sign_limit_per_ip", "sign_limit_per_session")
@@ -578,16 +578,13 @@ def sign_limits_for(municipality: Municipality) -> SignLimits:
         statute = statute_for(municipality)
         row = (statute.sign_limit_per_ip, statute.sign_limit_per_session)
     limits = SignLimits(per_ip=row[0], per_session=row[1])
-    _sign_limits[municipality.pk] = (now + SIGN_LIMITS_TTL, limits)
+    _sign_limits.put(municipality.pk, limits, SIGN_LIMITS_TTL)
     return limits
 
 
 def forget_sign_limits(municipality_id: int | None = None) -> None:
     """Drop this worker's copy of the limits (after the statute is saved)."""
-    if municipality_id is None:
-        _sign_limits.clear()
-    else:
-        _sign_limits.pop(municipality_id, None)
+    _sign_limits.forget(None if municipality_id is None else lambda key: key == municipality_id)
 
 
 def forget_worker_copies() -> None:

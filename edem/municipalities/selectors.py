@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import pickle
-import threading
-import time
-
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from edem.core.worker_cache import WorkerCache
+
 from .models import Municipality, MunicipalityRole
 
-# slug -> (expires at, pickled Municipality); per process, see municipality_by_slug.
-_BY_SLUG: dict[str, tuple[float, bytes]] = {}
-_BY_SLUG_LOCK = threading.Lock()
+# slug -> Municipality, per process; see municipality_by_slug.
+_BY_SLUG = WorkerCache()
 
 
 def municipality_by_slug(slug: str) -> Municipality | None:
@@ -25,24 +22,18 @@ def municipality_by_slug(slug: str) -> Municipality | None:
     once, one saved in another process within that time. Each caller gets its
     own copy, so nothing a request does to it reaches another request.
     """
-    ttl = settings.MUNICIPALITY_CACHE_SECONDS
-    if ttl <= 0:
-        return Municipality.objects.filter(slug=slug, is_active=True).first()
-    now = time.monotonic()
-    hit = _BY_SLUG.get(slug)
-    if hit is not None and hit[0] > now:
-        return pickle.loads(hit[1])  # noqa: S301 - our own pickle, never user data
+    kept = _BY_SLUG.get(slug)
+    if kept is not None:
+        return kept
     municipality = Municipality.objects.filter(slug=slug, is_active=True).first()
     if municipality is not None:
-        with _BY_SLUG_LOCK:
-            _BY_SLUG[slug] = (now + ttl, pickle.dumps(municipality))
+        _BY_SLUG.put(slug, municipality, settings.MUNICIPALITY_CACHE_SECONDS)
     return municipality
 
 
 def municipality_cache_clear(**_kwargs) -> None:
     """Forget the kept municipalities (connected to every save and delete of one)."""
-    with _BY_SLUG_LOCK:
-        _BY_SLUG.clear()
+    _BY_SLUG.forget()
 
 
 def municipality_list(*, search: str = "") -> QuerySet[Municipality]:
